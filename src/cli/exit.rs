@@ -1,0 +1,13 @@
+//! The exit status, one enum for every subcommand (documented in README.md).
+
+/// What `kbx` exits with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitStatus {
+    /// Something matched, or the command succeeded.
+    Success = 0,
+    /// The command ran but found nothing: no rule matched, or no rule has the id asked for.
+    NoMatch = 1,
+    /// An error: a bad rule file, unreadable input, a usage mistake.
+    Error = 2,
+}

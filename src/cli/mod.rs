@@ -1,0 +1,136 @@
+//! The command line: clap types, one module per subcommand, and the exit status. The only layer that
+//! prints, and the only one that uses anyhow.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod diagnose;
+mod exit;
+mod rules;
+mod show;
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use exit::ExitStatus;
+
+use crate::render::Style;
+use crate::rule::load::{Sources, load};
+use crate::rule::{Knowledge, LoadError};
+
+/// kbx: find the KB article that explains an error, with its cause and the steps that fix it.
+#[derive(Debug, Parser)]
+#[command(name = "kbx", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Match pasted error text against the rules and print the likely articles, best first.
+    Diagnose(diagnose::DiagnoseArgs),
+    /// Print one rule in full, with its KB article record (by rule id or KB id).
+    Show(show::ShowArgs),
+    /// Work with the rule set.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+}
+
+/// Which rules to load; shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct KnowledgeArgs {
+    /// Also load the rules in DIR (a folder of rule files, or a pack with rules/ and kb/); repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+    /// Leave out the rules built into kbx.
+    #[arg(long)]
+    no_builtin: bool,
+}
+
+impl KnowledgeArgs {
+    fn load(&self) -> Result<Knowledge, LoadError> {
+        load(&Sources { builtin: !self.no_builtin, dirs: self.rules.clone() })
+    }
+}
+
+/// Runs kbx with these arguments (the first is the program name) and returns the exit code.
+pub fn main_with_args<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    ExitCode::from(run(args) as u8)
+}
+
+/// Runs kbx and returns its exit status.
+pub fn run<I, T>(args: I) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let status = if e.use_stderr() { ExitStatus::Error } else { ExitStatus::Success };
+            let _ = e.print();
+            return status;
+        }
+    };
+    let result = match cli.command {
+        Command::Diagnose(args) => diagnose::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Rules(cmd) => rules::run(cmd),
+    };
+    match result {
+        Ok(status) => status,
+        Err(err) if is_broken_pipe(&err) => ExitStatus::Success,
+        Err(err) => {
+            report_error(&err);
+            ExitStatus::Error
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|e| e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+fn report_error(err: &anyhow::Error) {
+    if let Some(load) = err.downcast_ref::<LoadError>() {
+        for p in &load.problems {
+            eprintln!("{p}");
+        }
+        eprintln!(
+            "error: {load}; nothing was loaded. Fix the file{} above and run again.",
+            if load.problems.len() == 1 { "" } else { "s" }
+        );
+    } else {
+        eprintln!("error: {err:#}");
+    }
+}
+
+/// How tables may be drawn on standard output.
+fn stdout_style() -> Style {
+    let tty = io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|w| *w >= 20)
+        .or_else(|| tty.then(|| terminal_size::terminal_size().map(|(w, _)| w.0)).flatten());
+    Style { width, color: tty && !no_color && !dumb }
+}
+
+/// Runs `write` against buffered standard output and flushes it.
+fn with_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    write(&mut out)?;
+    out.flush()?;
+    Ok(())
+}

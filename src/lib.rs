@@ -1,0 +1,24 @@
+//! kbx: a knowledge-base troubleshooting expert system.
+//!
+//! Support knowledge lives in KB articles (symptoms, cause, resolution). kbx holds them as YAML rules and
+//! article records, matches pasted error text against them, and reports the likely articles with their
+//! causes and resolution steps. The data walks one pipeline:
+//!
+//! ```text
+//! rules/ (YAML) ─► rule::load ─► rule::compile ─► engine ─► report ─► render (table | json | markdown)
+//! kb/ (records) ──────┘                              ▲
+//!                                       input (paste, file, stdin)
+//! ```
+//!
+//! Only [`cli`] prints; everything else returns data.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod builtin;
+pub mod cli;
+pub mod engine;
+pub mod input;
+pub mod kb;
+pub mod normalise;
+pub mod render;
+pub mod report;
+pub mod rule;

@@ -1,0 +1,150 @@
+//! One normal form for pasted text and rule phrases, so that case, line wraps, curly quotes, dashes and
+//! punctuation never decide whether a message matches.
+//!
+//! Text becomes a sequence of *words* (runs of letters, digits and `_`), lower-cased and joined by single
+//! spaces. Everything else (whitespace of any kind, CRLF, hard wraps, quotes, dashes, dots, colons) only
+//! separates words, so `Internal error: failed to create MAPI.Session.` and a re-wrapped, upper-cased,
+//! curly-quoted copy of it both read `internal error failed to create mapi session`. Each word remembers
+//! where it came from, so a match in the normal form maps back to a span of the original input.
+
+use std::ops::Range;
+
+/// Text in normal form, with the way back to the original.
+#[derive(Debug, Clone, Default)]
+pub struct Normalised {
+    text: String,
+    words: Vec<Word>,
+}
+
+#[derive(Debug, Clone)]
+struct Word {
+    norm: Range<usize>,
+    orig: Range<usize>,
+}
+
+/// Is `c` part of a word? Letters, digits and `_` (so `MAPI_E_TOO_MANY_SESSIONS` stays one word).
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+impl Normalised {
+    /// Normalises `input`.
+    pub fn new(input: &str) -> Self {
+        let mut text = String::with_capacity(input.len());
+        let mut words = Vec::new();
+        let mut start: Option<(usize, usize)> = None; // (orig start, norm start)
+        for (i, c) in input.char_indices() {
+            if is_word_char(c) {
+                if start.is_none() {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    start = Some((i, text.len()));
+                }
+                text.extend(c.to_lowercase());
+            } else if let Some((orig, norm)) = start.take() {
+                words.push(Word { norm: norm..text.len(), orig: orig..i });
+            }
+        }
+        if let Some((orig, norm)) = start {
+            words.push(Word { norm: norm..text.len(), orig: orig..input.len() });
+        }
+        Normalised { text, words }
+    }
+
+    /// The normal form: lower-case words separated by single spaces.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Number of words.
+    pub fn word_count(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The words of the normal form.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(|w| &self.text[w.norm.clone()])
+    }
+
+    /// True when `range` of the normal form starts and ends on word boundaries.
+    pub fn on_word_boundaries(&self, range: &Range<usize>) -> bool {
+        let bytes = self.text.as_bytes();
+        (range.start == 0 || bytes[range.start - 1] == b' ')
+            && (range.end == bytes.len() || bytes[range.end] == b' ')
+    }
+
+    /// Maps a span of the normal form (on word boundaries) back to the span of the original input that
+    /// holds the same words.
+    pub fn original_span(&self, range: Range<usize>) -> Range<usize> {
+        if self.words.is_empty() || range.start >= range.end {
+            return 0..0;
+        }
+        let first = self.words.partition_point(|w| w.norm.end <= range.start);
+        let last = self.words.partition_point(|w| w.norm.start < range.end);
+        let first = first.min(self.words.len() - 1);
+        let last = last.clamp(first + 1, self.words.len()) - 1;
+        self.words[first].orig.start..self.words[last].orig.end
+    }
+}
+
+/// Normal form of a short phrase, as a plain string.
+pub fn normalise(text: &str) -> String {
+    Normalised::new(text).text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_wraps_quotes_and_punctuation_fold_away() {
+        let wrapped = "INTERNAL error:\r\n  failed to create\n\u{201C}MAPI.Session\u{201D}.\u{2014}";
+        assert_eq!(normalise(wrapped), "internal error failed to create mapi session");
+        assert_eq!(
+            normalise("Internal error: failed to create MAPI.Session."),
+            normalise(wrapped)
+        );
+    }
+
+    #[test]
+    fn underscores_keep_symbolic_codes_whole() {
+        assert_eq!(
+            normalise("returned MAPI_E_TOO_MANY_SESSIONS."),
+            "returned mapi_e_too_many_sessions"
+        );
+    }
+
+    #[test]
+    fn spans_map_back_to_the_original_text() {
+        let input = "12:00 ERROR [w3wp] Internal error:\r\nfailed to create MAPI.Session. [x]";
+        let n = Normalised::new(input);
+        let needle = "internal error failed to create mapi session";
+        let at = n.as_str().find(needle).unwrap();
+        let span = n.original_span(at..at + needle.len());
+        assert_eq!(&input[span], "Internal error:\r\nfailed to create MAPI.Session");
+    }
+
+    #[test]
+    fn word_boundaries_are_checked() {
+        let n = Normalised::new("mapilogon failed");
+        assert!(n.on_word_boundaries(&(0..9)));
+        assert!(!n.on_word_boundaries(&(0..4)));
+        assert_eq!(n.word_count(), 2);
+    }
+
+    #[test]
+    fn non_ascii_lowercasing_keeps_spans_valid() {
+        let input = "ÉCHEC: İstanbul";
+        let n = Normalised::new(input);
+        assert_eq!(n.words().count(), 2);
+        let end = n.as_str().len();
+        assert_eq!(&input[n.original_span(0..end)], "ÉCHEC: İstanbul");
+    }
+
+    #[test]
+    fn empty_and_punctuation_only_text_has_no_words() {
+        assert_eq!(Normalised::new("  ...  \r\n").word_count(), 0);
+        assert_eq!(Normalised::new("").original_span(0..3), 0..0);
+    }
+}

@@ -1,0 +1,125 @@
+//! The human view: a ranked table (comfy-table), then the best match in full: cause, numbered
+//! resolution steps with their exact commands, and the evidence. Plain ASCII without colour unless the
+//! caller says the terminal allows more.
+
+use std::io;
+
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+
+use super::Style;
+use crate::engine::Confidence;
+use crate::report::{Diagnosis, Match, RuleList};
+
+fn table(style: Style, header: &[&str]) -> Table {
+    let mut t = Table::new();
+    if style.color {
+        t.load_style(presets::UTF8_FULL_CONDENSED).enforce_styling();
+    } else {
+        t.load_style(presets::ASCII_BORDERS_ONLY_CONDENSED).force_no_tty();
+    }
+    match style.width {
+        Some(w) => t.set_width(w).set_content_arrangement(ContentArrangement::Dynamic),
+        None => t.set_content_arrangement(ContentArrangement::Disabled),
+    };
+    let cells: Vec<Cell> = header
+        .iter()
+        .map(|h| if style.color { Cell::new(h).add_attribute(Attribute::Bold) } else { Cell::new(h) })
+        .collect();
+    t.set_header(cells);
+    t
+}
+
+fn confidence_cell(c: Confidence, style: Style) -> Cell {
+    let cell = Cell::new(c.as_str());
+    if !style.color {
+        return cell;
+    }
+    cell.fg(match c {
+        Confidence::High => Color::Green,
+        Confidence::Medium => Color::Yellow,
+        Confidence::Low => Color::Red,
+    })
+}
+
+/// Writes a diagnosis.
+pub fn diagnosis<W: io::Write>(mut out: W, d: &Diagnosis, style: Style) -> io::Result<()> {
+    let mut t = table(style, &["#", "Score", "Confidence", "KB", "Title"]);
+    for (i, m) in d.matches.iter().enumerate() {
+        t.add_row(vec![
+            Cell::new(i + 1),
+            Cell::new(format!("{:.2}", m.score)),
+            confidence_cell(m.confidence, style),
+            Cell::new(&m.kb),
+            Cell::new(&m.title),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    if let Some(best) = d.matches.first() {
+        writeln!(out)?;
+        details(&mut out, best, style)?;
+    }
+    Ok(())
+}
+
+fn heading<W: io::Write>(out: &mut W, text: &str, style: Style) -> io::Result<()> {
+    if style.color {
+        writeln!(out, "\x1b[1m{text}\x1b[0m")
+    } else {
+        writeln!(out, "{text}")
+    }
+}
+
+/// The best match in full.
+fn details<W: io::Write>(out: &mut W, m: &Match, style: Style) -> io::Result<()> {
+    heading(out, &format!("{}: {}", m.kb, m.title), style)?;
+    let mut facts = vec![format!("rule {}", m.rule), format!("severity {}", m.severity), m.status.to_string()];
+    if !m.products.is_empty() {
+        facts.push(m.products.join(", "));
+    }
+    writeln!(out, "{}", facts.join(" · "))?;
+    if !m.causes.is_empty() {
+        writeln!(out)?;
+        heading(out, "Cause", style)?;
+        for cause in &m.causes {
+            writeln!(out, "  {cause}")?;
+        }
+    }
+    if !m.resolution.is_empty() {
+        writeln!(out)?;
+        heading(out, "Resolution", style)?;
+        for (i, step) in m.resolution.iter().enumerate() {
+            writeln!(out, "  {}. {}", i + 1, step.text)?;
+            if let Some(action) = &step.action {
+                if action.kind == "manual" {
+                    continue;
+                }
+                let safety = step.safety.map(|s| format!("   [{s}]")).unwrap_or_default();
+                writeln!(out, "       {}{safety}", action.command)?;
+            }
+        }
+    }
+    if !m.evidence.is_empty() {
+        writeln!(out)?;
+        heading(out, "Evidence", style)?;
+        for e in &m.evidence {
+            writeln!(out, "  {} matched {:?} at {}..{}", e.symptom, e.matched, e.start, e.end)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the list of rules.
+pub fn rule_list<W: io::Write>(mut out: W, list: &RuleList, style: Style) -> io::Result<()> {
+    let mut t = table(style, &["Rule", "KB", "Title", "Severity", "Status", "Symptoms"]);
+    for r in &list.rules {
+        t.add_row(vec![
+            Cell::new(&r.id),
+            Cell::new(&r.kb),
+            Cell::new(&r.title),
+            Cell::new(r.severity),
+            Cell::new(r.status),
+            Cell::new(r.symptoms),
+        ]);
+    }
+    writeln!(out, "{t}")
+}

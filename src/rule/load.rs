@@ -1,0 +1,300 @@
+//! Reading rule files and kb records from the binary and from folders. This is the only module that calls
+//! serde_yaml (deprecated upstream, prescribed here), so it can be swapped in one place; every error it
+//! returns names the file, line and column, says what is wrong and what to do.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::de::DeserializeOwned;
+
+use super::Origin;
+use super::compile::{self, Knowledge};
+use super::raw::RawRule;
+use crate::kb;
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Problem {
+        Problem { path: path.into(), position: None, message: message.into(), help: None }
+    }
+
+    pub fn at(mut self, line: usize, column: usize) -> Problem {
+        self.position = Some((line, column));
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Problem {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.path.display(), self.message)?,
+            None => write!(f, "{}: {}", self.path.display(), self.message)?,
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in a rule set; nothing was loaded.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{} problem{} in the rule set", .problems.len(), if .problems.len() == 1 { "" } else { "s" })]
+pub struct LoadError {
+    pub problems: Vec<Problem>,
+}
+
+/// Which rules to load.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Include the rules built into the binary.
+    pub builtin: bool,
+    /// Folders given with `--rules`.
+    pub dirs: Vec<PathBuf>,
+}
+
+/// A file's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub origin: Origin,
+    pub text: String,
+}
+
+impl SourceFile {
+    fn path(&self) -> &Path {
+        self.origin.path()
+    }
+}
+
+/// Loads, checks and compiles every rule and kb record the sources name.
+pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
+    let mut problems = Vec::new();
+    let mut rule_files = Vec::new();
+    let mut kb_files = Vec::new();
+    if sources.builtin {
+        for (path, text) in crate::builtin::FILES {
+            let file = SourceFile { origin: Origin::Builtin(PathBuf::from(path)), text: text.to_string() };
+            if path.starts_with("kb/") {
+                kb_files.push(file);
+            } else {
+                rule_files.push(file);
+            }
+        }
+    }
+    for dir in &sources.dirs {
+        collect_dir(dir, &mut rule_files, &mut kb_files, &mut problems);
+    }
+
+    let mut rules = Vec::new();
+    for file in rule_files {
+        match parse_yaml::<RawRule>(file.path(), &file.text, 0) {
+            Ok(raw) => rules.push((raw, file)),
+            Err(p) => problems.push(p),
+        }
+    }
+    let mut records = Vec::new();
+    for file in kb_files {
+        match kb::parse(&file) {
+            Ok(record) => records.push(record),
+            Err(p) => problems.push(p),
+        }
+    }
+    compile::compile(rules, records, problems)
+}
+
+/// Rules and kb record files under one `--rules` folder (see docs/rule-format.md, "Where rules live").
+fn collect_dir(
+    dir: &Path,
+    rule_files: &mut Vec<SourceFile>,
+    kb_files: &mut Vec<SourceFile>,
+    problems: &mut Vec<Problem>,
+) {
+    if !dir.is_dir() {
+        problems.push(
+            Problem::new(dir, "no such folder")
+                .help("give --rules a folder that holds rule files (*.yaml), or a pack with rules/ and kb/"),
+        );
+        return;
+    }
+    let (rules_dir, kb_dir) = if dir.join("rules").is_dir() {
+        (dir.join("rules"), Some(dir.join("kb")))
+    } else if dir.join("kb").is_dir() {
+        (dir.to_path_buf(), Some(dir.join("kb")))
+    } else {
+        (dir.to_path_buf(), dir.parent().map(|p| p.join("kb")))
+    };
+    let kb_dir = kb_dir.filter(|k| k.is_dir());
+    for path in walk(&rules_dir, &["yaml", "yml"], kb_dir.as_deref(), problems) {
+        if let Some(file) = read_file(path, problems) {
+            rule_files.push(file);
+        }
+    }
+    if let Some(kb_dir) = kb_dir {
+        for path in walk(&kb_dir, &["md"], None, problems) {
+            if let Some(file) = read_file(path, problems) {
+                kb_files.push(file);
+            }
+        }
+    }
+}
+
+fn walk(root: &Path, extensions: &[&str], skip: Option<&Path>, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| Some(e.path()) != skip);
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
+                if extensions.contains(&ext) {
+                    out.push(e.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_path_buf();
+                problems.push(Problem::new(path, format!("cannot read: {err}")));
+            }
+        }
+    }
+    out
+}
+
+fn read_file(path: PathBuf, problems: &mut Vec<Problem>) -> Option<SourceFile> {
+    match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(SourceFile { origin: Origin::File(path), text }),
+            Err(e) => {
+                let (line, col) = line_col(e.as_bytes(), e.utf8_error().valid_up_to());
+                problems.push(
+                    Problem::new(path, "the file is not valid UTF-8")
+                        .at(line, col)
+                        .help("save the file as UTF-8"),
+                );
+                None
+            }
+        },
+        Err(e) => {
+            problems.push(Problem::new(path, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+static AT_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r" at line \d+ column \d+").expect("valid pattern"));
+static UNKNOWN_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"unknown (?:field|variant) `([^`]*)`, expected (?:one of )?(.*)").expect("valid pattern")
+});
+
+/// Parses YAML into `T`; `line_offset` is added to line numbers (for front matter after a `---` line).
+/// The one place serde_yaml is called.
+pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str, line_offset: usize) -> Result<T, Problem> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let message = AT_LINE.replace_all(&e.to_string(), "").into_owned();
+        let message = message.strip_prefix(": ").unwrap_or(&message).to_string();
+        let mut problem = Problem::new(path, message.clone());
+        if let Some(loc) = e.location() {
+            problem = problem.at(loc.line() + line_offset, loc.column());
+        }
+        problem.help(help_for(&message))
+    })
+}
+
+/// What to do about a YAML or type error.
+fn help_for(message: &str) -> String {
+    if let Some(c) = UNKNOWN_FIELD.captures(message) {
+        let wrong = &c[1];
+        let expected: Vec<&str> = c[2].split(", ").map(|s| s.trim_matches(|ch| ch == '`' || ch == ' ')).collect();
+        let best = expected
+            .iter()
+            .map(|e| (strsim::jaro_winkler(wrong, e), *e))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        return match best {
+            Some((_, name)) => format!("did you mean `{name}`? The fields are listed in docs/rule-format.md"),
+            None => "remove it or fix its spelling; the fields are listed in docs/rule-format.md".to_string(),
+        };
+    }
+    if message.starts_with("missing field") {
+        return "add the field; docs/rule-format.md says what it holds".to_string();
+    }
+    if message.starts_with("invalid type") {
+        return "check the field's type in docs/rule-format.md; put numbers meant as text in quotes, \
+                such as versions: ['5.5']"
+            .to_string();
+    }
+    if message.contains("while parsing") || message.contains("while scanning") || message.contains("did not find expected") {
+        return "fix the YAML syntax here: check indentation, and quote values that contain `: ` or start with a quote".to_string();
+    }
+    "see docs/rule-format.md for the rule format".to_string()
+}
+
+/// The line and column of a top-level `key:`'s value, for problems found after parsing.
+pub(crate) fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let rest = line.strip_prefix(key)?.strip_prefix(':')?;
+        let col = key.len() + 2 + rest.len() - rest.trim_start().len();
+        Some((i + 1, col))
+    })
+}
+
+/// A problem about a top-level key of a file, positioned at that key's value.
+pub(crate) fn problem_at_key(file: &SourceFile, key: &str, message: impl Into<String>) -> Problem {
+    let p = Problem::new(file.path(), message);
+    match key_position(&file.text, key) {
+        Some((line, col)) => p.at(line, col),
+        None => p,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_positions_point_at_the_value() {
+        let text = "id: a-rule\ntitle: x\nkb:   Q1\n";
+        assert_eq!(key_position(text, "id"), Some((1, 5)));
+        assert_eq!(key_position(text, "kb"), Some((3, 7)));
+        assert_eq!(key_position(text, "severity"), None);
+    }
+
+    #[test]
+    fn misspelt_fields_get_a_suggestion() {
+        let help = help_for("unknown field `symtoms`, expected one of `id`, `title`, `symptoms`");
+        assert!(help.starts_with("did you mean `symptoms`?"), "{help}");
+    }
+
+    #[test]
+    fn line_and_column_of_a_byte_offset() {
+        assert_eq!(line_col(b"ab\ncd", 4), (2, 2));
+        assert_eq!(line_col(b"abc", 0), (1, 1));
+    }
+}

@@ -1,0 +1,207 @@
+//! The rule file as written: serde structs that mirror the YAML, with `deny_unknown_fields` everywhere
+//! and value checks inside deserialisation, so every mistake is reported at its own line and column.
+//! `compile` turns these into the validated [`crate::rule::Rule`].
+
+use serde::{Deserialize, Deserializer};
+
+use super::action::{Action, Safety};
+use super::code::Code;
+use super::phrase::Phrase;
+use super::{Severity, Status};
+
+/// A rule file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: String,
+    pub title: String,
+    pub kb: String,
+    #[serde(default)]
+    pub products: Vec<String>,
+    #[serde(default)]
+    pub versions: Vec<String>,
+    pub severity: Severity,
+    pub status: Status,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    pub symptoms: Vec<RawSymptom>,
+    #[serde(default)]
+    pub causes: Vec<String>,
+    #[serde(default)]
+    pub resolution: Vec<RawStep>,
+    #[serde(default)]
+    pub examples: RawExamples,
+}
+
+/// One piece of evidence: exactly one of `text`, `regex`, `code`.
+#[derive(Debug)]
+pub struct RawSymptom {
+    pub matcher: RawMatcher,
+    pub weight: f64,
+    pub required: bool,
+}
+
+#[derive(Debug)]
+pub enum RawMatcher {
+    Text(Phrase),
+    Regex(Pattern),
+    Code(Code),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SymptomFields {
+    #[serde(default)]
+    text: Option<Phrase>,
+    #[serde(default)]
+    regex: Option<Pattern>,
+    #[serde(default)]
+    code: Option<CodeField>,
+    #[serde(default)]
+    weight: Option<Weight>,
+    #[serde(default)]
+    required: bool,
+}
+
+/// Weight of a symptom when a rule does not give one.
+pub const DEFAULT_WEIGHT: f64 = 1.0;
+
+impl<'de> Deserialize<'de> for RawSymptom {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = SymptomFields::deserialize(d)?;
+        let matcher = match (f.text, f.regex, f.code) {
+            (Some(t), None, None) => RawMatcher::Text(t),
+            (None, Some(r), None) => RawMatcher::Regex(r),
+            (None, None, Some(c)) => RawMatcher::Code(c.0),
+            (None, None, None) => {
+                return Err(serde::de::Error::custom(
+                    "a symptom needs one of `text`, `regex` or `code`",
+                ));
+            }
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "a symptom has exactly one of `text`, `regex` or `code`: split it into several symptoms",
+                ));
+            }
+        };
+        Ok(RawSymptom {
+            matcher,
+            weight: f.weight.map_or(DEFAULT_WEIGHT, |w| w.0),
+            required: f.required,
+        })
+    }
+}
+
+/// A weight in (0, 1].
+struct Weight(f64);
+
+impl<'de> Deserialize<'de> for Weight {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = f64::deserialize(d)?;
+        if w > 0.0 && w <= 1.0 {
+            Ok(Weight(w))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "weight {w} is out of range: use a number above 0 and at most 1 (1 = this alone identifies the article)"
+            )))
+        }
+    }
+}
+
+/// A regular expression, checked when read.
+#[derive(Debug, Clone)]
+pub struct Pattern(pub regex::Regex);
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match regex::Regex::new(&s) {
+            Ok(r) => Ok(Pattern(r)),
+            Err(e) => Err(serde::de::Error::custom(format!(
+                "invalid regex: {}",
+                e.to_string().lines().collect::<Vec<_>>().join(" / ")
+            ))),
+        }
+    }
+}
+
+/// An error code: a string, or a YAML number large enough that hex or decimal cannot be confused.
+struct CodeField(Code);
+
+impl<'de> Deserialize<'de> for CodeField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Scalar {
+            Int(i64),
+            Text(String),
+        }
+        match Scalar::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("a code is a string such as '0x80040111' or 'MAPI_E_TOO_MANY_SESSIONS'")
+        })? {
+            Scalar::Text(s) => Code::parse(&s).map(CodeField).map_err(serde::de::Error::custom),
+            Scalar::Int(n) if n.unsigned_abs() >= 0x1_0000 && n >= i64::from(i32::MIN) && n <= i64::from(u32::MAX) => {
+                Ok(CodeField(Code::Number { value: n as u32, decimal: true }))
+            }
+            Scalar::Int(n) => Err(serde::de::Error::custom(format!(
+                "write the code {n} in quotes, as it appears in messages ('0x{n:X}' or '{n}'), so that hex and decimal are not confused"
+            ))),
+        }
+    }
+}
+
+/// One resolution step.
+#[derive(Debug)]
+pub struct RawStep {
+    pub text: String,
+    pub action: Option<Action>,
+    pub safety: Option<Safety>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFields {
+    text: String,
+    #[serde(default)]
+    action: Option<Action>,
+    #[serde(default)]
+    safety: Option<Safety>,
+}
+
+impl<'de> Deserialize<'de> for RawStep {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = StepFields::deserialize(d)?;
+        if f.text.trim().is_empty() {
+            return Err(serde::de::Error::custom(
+                "a resolution step needs `text`: say in words what the step does",
+            ));
+        }
+        match (&f.action, f.safety) {
+            (Some(a), None) if a.changes_system() => {
+                return Err(serde::de::Error::custom(format!(
+                    "the `{}` action needs a `safety` level: safe, caution or dangerous",
+                    a.kind()
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(serde::de::Error::custom(
+                    "`safety` is set but the step has no `action`: remove `safety` or add an action",
+                ));
+            }
+            _ => {}
+        }
+        Ok(RawStep { text: f.text, action: f.action, safety: f.safety })
+    }
+}
+
+/// Example texts the rule must and must not match.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExamples {
+    #[serde(default, rename = "match")]
+    pub matches: Vec<String>,
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
