@@ -23,11 +23,13 @@ fn main() {
         println!("cargo:rerun-if-changed={dir}");
         collect(&root.join(dir), &mut files);
     }
-    let mut code = String::from("/// Built-in rule and kb files: (path relative to the project, contents).\n");
+    let mut code =
+        String::from("/// Built-in rule and kb files: (path relative to the project, contents).\n");
     code.push_str("pub static FILES: &[(&str, &str)] = &[\n");
     for path in files {
         let rel = path.strip_prefix(&root).expect("under the root").to_string_lossy().replace('\\', "/");
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).expect("write to string");
+        writeln!(code, "    ({rel:?}, include_str!({:?})),", path.display().to_string())
+            .expect("write to string");
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin.rs");

@@ -1,7 +1,6 @@
 //! KB article records (`kb/Q<id>.md`): YAML front matter with the article's facts, and a Markdown body with
 //! its Symptoms, Cause, Resolution and Status in the project's own words. `kbx show` prints them.
 
-
 use serde::Deserialize;
 
 use crate::rule::Origin;
@@ -66,7 +65,8 @@ pub fn parse(file: &SourceFile) -> Result<KbRecord, Problem> {
             .at(1, 1)
             .help("begin the file with `---`, the fields id, title, products, versions, last_modified, source, then `---`")
     };
-    let after_open = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")).ok_or_else(missing)?;
+    let after_open =
+        text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")).ok_or_else(missing)?;
     let close = after_open
         .match_indices("\n---")
         .find(|(i, _)| {
@@ -80,9 +80,12 @@ pub fn parse(file: &SourceFile) -> Result<KbRecord, Problem> {
     let front: FrontMatter = parse_yaml(path, yaml, 1)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     if front.id != stem {
-        return Err(Problem::new(path, format!("kb record id `{}` does not match the file name `{stem}`", front.id))
-            .at(2, 1)
-            .help(format!("name the file `{}.md` or set `id: {stem}`", front.id)));
+        return Err(Problem::new(
+            path,
+            format!("kb record id `{}` does not match the file name `{stem}`", front.id),
+        )
+        .at(2, 1)
+        .help(format!("name the file `{}.md` or set `id: {stem}`", front.id)));
     }
     Ok(KbRecord {
         id: front.id,
@@ -95,7 +98,6 @@ pub fn parse(file: &SourceFile) -> Result<KbRecord, Problem> {
         origin: file.origin.clone(),
     })
 }
-
 
 #[cfg(test)]
 mod tests {

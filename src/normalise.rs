@@ -101,18 +101,12 @@ mod tests {
     fn case_wraps_quotes_and_punctuation_fold_away() {
         let wrapped = "INTERNAL error:\r\n  failed to create\n\u{201C}MAPI.Session\u{201D}.\u{2014}";
         assert_eq!(normalise(wrapped), "internal error failed to create mapi session");
-        assert_eq!(
-            normalise("Internal error: failed to create MAPI.Session."),
-            normalise(wrapped)
-        );
+        assert_eq!(normalise("Internal error: failed to create MAPI.Session."), normalise(wrapped));
     }
 
     #[test]
     fn underscores_keep_symbolic_codes_whole() {
-        assert_eq!(
-            normalise("returned MAPI_E_TOO_MANY_SESSIONS."),
-            "returned mapi_e_too_many_sessions"
-        );
+        assert_eq!(normalise("returned MAPI_E_TOO_MANY_SESSIONS."), "returned mapi_e_too_many_sessions");
     }
 
     #[test]

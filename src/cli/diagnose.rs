@@ -22,7 +22,7 @@ pub(crate) enum Format {
 #[derive(Debug, Args)]
 pub(crate) struct DiagnoseArgs {
     /// The error text; several words are joined with spaces. Read from standard input when absent or `-`.
-    #[arg(value_name = "TEXT")]
+    #[arg(value_name = "TEXT", allow_hyphen_values = true)]
     text: Vec<String>,
     /// Read the text from a file (UTF-8, or UTF-16 with a byte-order mark).
     #[arg(long, value_name = "PATH", conflicts_with = "text")]
@@ -81,7 +81,9 @@ pub(crate) fn run(args: DiagnoseArgs) -> anyhow::Result<ExitStatus> {
     let findings = engine.diagnose(&text, &query);
     let diagnosis = Diagnosis::new(&knowledge.rules, &text, &findings);
     if diagnosis.matches.is_empty() && args.format != Format::Json {
-        eprintln!("kbx: no known article matches this text; try a shorter fragment of the message, or add --rules DIR");
+        eprintln!(
+            "kbx: no known article matches this text; try a shorter fragment of the message, or add --rules DIR"
+        );
         return Ok(ExitStatus::NoMatch);
     }
     with_stdout(|out| match args.format {

@@ -83,7 +83,8 @@ impl Index {
                 match &symptom.matcher {
                     Matcher::Text(phrase) => {
                         // One part is enough to make the rule a candidate: take the longest.
-                        let longest = phrase.segments.iter().max_by_key(|s| s.len()).expect("phrases have a part");
+                        let longest =
+                            phrase.segments.iter().max_by_key(|s| s.len()).expect("phrases have a part");
                         words.add(longest.clone(), at);
                         if phrase.has_gaps() {
                             gapped.insert(at, phrase.gap_regex());
@@ -138,7 +139,8 @@ impl Index {
         if !self.codes.is_empty() {
             for mention in code::mentions(text) {
                 for &at in self.codes.get(&mention.value).map_or(&[][..], Vec::as_slice) {
-                    let Matcher::Code(c) = &rules[at.rule as usize].symptoms[at.symptom as usize].matcher else {
+                    let Matcher::Code(c) = &rules[at.rule as usize].symptoms[at.symptom as usize].matcher
+                    else {
                         continue;
                     };
                     if c.accepts(mention.form, mention.value) {
@@ -156,10 +158,10 @@ impl Index {
         regex_candidates.sort_unstable();
         regex_candidates.dedup();
         for at in regex_candidates {
-            if let Matcher::Regex(re) = &rules[at.rule as usize].symptoms[at.symptom as usize].matcher {
-                if let Some(m) = re.find(text) {
-                    hits.push(Hit { at, span: m.range() });
-                }
+            if let Matcher::Regex(re) = &rules[at.rule as usize].symptoms[at.symptom as usize].matcher
+                && let Some(m) = re.find(text)
+            {
+                hits.push(Hit { at, span: m.range() });
             }
         }
         hits.sort_by_key(|h| (h.at, h.span.start));

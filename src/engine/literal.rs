@@ -59,10 +59,7 @@ fn folded_char(class: &Class) -> Option<char> {
     };
     let first = chars.iter().find(|c| c.is_ascii())?.to_ascii_lowercase();
     // Non-ASCII members (such as the Kelvin sign in `(?i)k`) are folds of the same letter.
-    chars
-        .iter()
-        .all(|c| !c.is_ascii() || c.to_ascii_lowercase() == first)
-        .then_some(first)
+    chars.iter().all(|c| !c.is_ascii() || c.to_ascii_lowercase() == first).then_some(first)
 }
 
 fn required(hir: &Hir) -> Option<Vec<String>> {
@@ -139,10 +136,7 @@ mod tests {
 
     #[test]
     fn alternations_give_a_set() {
-        assert_eq!(
-            lits(r"(?i)(cdo|mapi32)\.dll not registered"),
-            Some(vec![".dll not registered".into()])
-        );
+        assert_eq!(lits(r"(?i)(cdo|mapi32)\.dll not registered"), Some(vec![".dll not registered".into()]));
         assert_eq!(lits(r"(?:cdo\.dll|mapi32\.dll)"), Some(vec!["cdo.dll".into(), "mapi32.dll".into()]));
     }
 

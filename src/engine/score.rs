@@ -20,8 +20,8 @@ use crate::rule::{Matcher, Symptom};
 const COMMON_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "been", "by", "can", "cannot", "could", "did", "do", "does",
     "error", "errors", "failed", "failure", "fails", "for", "from", "has", "have", "if", "in", "is", "it",
-    "message", "no", "not", "of", "on", "or", "please", "that", "the", "this", "to", "unable", "was",
-    "were", "will", "with", "you", "your",
+    "message", "no", "not", "of", "on", "or", "please", "that", "the", "this", "to", "unable", "was", "were",
+    "will", "with", "you", "your",
 ];
 
 /// The most any one symptom can contribute, so that no single piece of evidence is certainty.
@@ -34,14 +34,22 @@ pub const NUMERIC_CODE: f64 = 0.7;
 /// Specificity of a symbolic code name such as MAPI_E_TOO_MANY_SESSIONS.
 pub const NAMED_CODE: f64 = 0.8;
 
-/// Informative words in normalised text: those not in [`COMMON_WORDS`].
-pub fn informative_words(normalised: &str) -> usize {
-    normalised.split(' ').filter(|w| !w.is_empty() && !COMMON_WORDS.contains(w)).count()
+/// How much a common word counts next to an informative one.
+const COMMON_WORD_VALUE: f64 = 0.25;
+
+/// Informative words in normalised text: each word not in the common-word list counts 1, each common word
+/// a quarter.
+pub fn informative_words(normalised: &str) -> f64 {
+    normalised
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| if COMMON_WORDS.contains(&w) { COMMON_WORD_VALUE } else { 1.0 })
+        .sum()
 }
 
-/// Specificity from a count of informative words: 1 word 0.45, 3 words 0.75, 5 or more 1.
-pub fn words_specificity(informative: usize) -> f64 {
-    (0.3 + 0.15 * informative as f64).min(1.0)
+/// Specificity from a count of informative words: 1 word 0.45, 3 words 0.75, about 5 or more 1.
+pub fn words_specificity(informative: f64) -> f64 {
+    (0.3 + 0.15 * informative).min(1.0)
 }
 
 /// How distinctive a symptom is on its own, in (0, 1].
@@ -50,8 +58,8 @@ pub fn specificity(symptom: &Symptom) -> f64 {
         Matcher::Text(p) => words_specificity(p.segments.iter().map(|s| informative_words(s)).sum()),
         Matcher::Regex(r) => {
             let shortest = crate::engine::literal::required_literals(r.as_str())
-                .and_then(|set| set.iter().map(|l| informative_words(&normalise(l))).min())
-                .unwrap_or(0);
+                .and_then(|set| set.iter().map(|l| informative_words(&normalise(l))).min_by(f64::total_cmp))
+                .unwrap_or(0.0);
             words_specificity(shortest).max(0.45)
         }
         Matcher::Code(c) if c.is_generic() => GENERIC_CODE,
@@ -116,7 +124,8 @@ mod tests {
 
     #[test]
     fn a_whole_message_outweighs_a_generic_code() {
-        let message = sym(Matcher::Text(Phrase::parse("Internal error: failed to create MAPI.Session.").unwrap()));
+        let message =
+            sym(Matcher::Text(Phrase::parse("Internal error: failed to create MAPI.Session.").unwrap()));
         let generic = sym(Matcher::Code(Code::parse("0x80004005").unwrap()));
         let named = sym(Matcher::Code(Code::parse("MAPI_E_TOO_MANY_SESSIONS").unwrap()));
         assert_eq!(specificity(&message), 1.0);

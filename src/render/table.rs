@@ -4,7 +4,7 @@
 
 use std::io;
 
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use super::Style;
 use crate::engine::Confidence;
@@ -17,16 +17,45 @@ fn table(style: Style, header: &[&str]) -> Table {
     } else {
         t.load_style(presets::ASCII_BORDERS_ONLY_CONDENSED).force_no_tty();
     }
-    match style.width {
-        Some(w) => t.set_width(w).set_content_arrangement(ContentArrangement::Dynamic),
-        None => t.set_content_arrangement(ContentArrangement::Disabled),
-    };
     let cells: Vec<Cell> = header
         .iter()
         .map(|h| if style.color { Cell::new(h).add_attribute(Attribute::Bold) } else { Cell::new(h) })
         .collect();
     t.set_header(cells);
     t
+}
+
+/// Wraps column `flex` (the title) so that the table fits the width; the short columns keep their
+/// content width. Without a width, lines stay as long as they are.
+fn fit(t: &mut Table, style: Style, flex: usize) {
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    let Some(width) = style.width else { return };
+    let widths = t.column_max_content_widths();
+    // Each column takes its content, one space of padding each side and one separator.
+    let natural: usize = widths.iter().map(|w| usize::from(*w) + 3).sum::<usize>() + 1;
+    let excess = natural.saturating_sub(usize::from(width));
+    if excess == 0 {
+        return;
+    }
+    let flex_width = usize::from(widths[flex]).saturating_sub(excess).max(20);
+    if let Some(column) = t.column_mut(flex) {
+        column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(flex_width as u16)));
+    }
+}
+
+/// Writes `text` indented, wrapped to the width when there is one.
+fn para<W: io::Write>(out: &mut W, text: &str, indent: &str, hang: &str, style: Style) -> io::Result<()> {
+    match style.width {
+        Some(w) => {
+            let opts =
+                textwrap::Options::new(usize::from(w).max(40)).initial_indent(indent).subsequent_indent(hang);
+            for line in textwrap::wrap(text, opts) {
+                writeln!(out, "{line}")?;
+            }
+            Ok(())
+        }
+        None => writeln!(out, "{indent}{text}"),
+    }
 }
 
 fn confidence_cell(c: Confidence, style: Style) -> Cell {
@@ -53,6 +82,7 @@ pub fn diagnosis<W: io::Write>(mut out: W, d: &Diagnosis, style: Style) -> io::R
             Cell::new(&m.title),
         ]);
     }
+    fit(&mut t, style, 4);
     writeln!(out, "{t}")?;
     if let Some(best) = d.matches.first() {
         writeln!(out)?;
@@ -62,39 +92,38 @@ pub fn diagnosis<W: io::Write>(mut out: W, d: &Diagnosis, style: Style) -> io::R
 }
 
 fn heading<W: io::Write>(out: &mut W, text: &str, style: Style) -> io::Result<()> {
-    if style.color {
-        writeln!(out, "\x1b[1m{text}\x1b[0m")
-    } else {
-        writeln!(out, "{text}")
-    }
+    if style.color { writeln!(out, "\x1b[1m{text}\x1b[0m") } else { writeln!(out, "{text}") }
 }
 
 /// The best match in full.
 fn details<W: io::Write>(out: &mut W, m: &Match, style: Style) -> io::Result<()> {
     heading(out, &format!("{}: {}", m.kb, m.title), style)?;
-    let mut facts = vec![format!("rule {}", m.rule), format!("severity {}", m.severity), m.status.to_string()];
+    let mut facts =
+        vec![format!("rule {}", m.rule), format!("severity {}", m.severity), m.status.to_string()];
     if !m.products.is_empty() {
         facts.push(m.products.join(", "));
     }
-    writeln!(out, "{}", facts.join(" · "))?;
+    para(out, &facts.join(" · "), "", "", style)?;
     if !m.causes.is_empty() {
         writeln!(out)?;
         heading(out, "Cause", style)?;
         for cause in &m.causes {
-            writeln!(out, "  {cause}")?;
+            para(out, cause, "  ", "  ", style)?;
         }
     }
     if !m.resolution.is_empty() {
         writeln!(out)?;
         heading(out, "Resolution", style)?;
         for (i, step) in m.resolution.iter().enumerate() {
-            writeln!(out, "  {}. {}", i + 1, step.text)?;
+            para(out, &step.text, &format!("  {}. ", i + 1), "     ", style)?;
             if let Some(action) = &step.action {
                 if action.kind == "manual" {
-                    continue;
+                    para(out, &format!("[manual] {}", action.command), "       ", "         ", style)?;
+                } else {
+                    // Commands stay on one line, exactly as they are typed.
+                    let safety = step.safety.map(|s| format!("   [{s}]")).unwrap_or_default();
+                    writeln!(out, "       {}{safety}", action.command)?;
                 }
-                let safety = step.safety.map(|s| format!("   [{s}]")).unwrap_or_default();
-                writeln!(out, "       {}{safety}", action.command)?;
             }
         }
     }
@@ -102,7 +131,8 @@ fn details<W: io::Write>(out: &mut W, m: &Match, style: Style) -> io::Result<()>
         writeln!(out)?;
         heading(out, "Evidence", style)?;
         for e in &m.evidence {
-            writeln!(out, "  {} matched {:?} at {}..{}", e.symptom, e.matched, e.start, e.end)?;
+            let line = format!("{} matched {:?} at {}..{}", e.symptom, e.matched, e.start, e.end);
+            para(out, &line, "  ", "    ", style)?;
         }
     }
     Ok(())
@@ -121,5 +151,6 @@ pub fn rule_list<W: io::Write>(mut out: W, list: &RuleList, style: Style) -> io:
             Cell::new(r.symptoms),
         ]);
     }
+    fit(&mut t, style, 2);
     writeln!(out, "{t}")
 }

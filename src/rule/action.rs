@@ -74,9 +74,9 @@ impl<'de> Deserialize<'de> for Action {
                 "an action needs one of: regsvr32, service_start, service_stop, service_restart, registry_set, \
                  registry_delete_value, file_exists, registry_check, service_state, file_version, manual",
             )),
-            (Some(_), Some(_)) => Err(serde::de::Error::custom(
-                "a step has one action: put each action in a step of its own",
-            )),
+            (Some(_), Some(_)) => {
+                Err(serde::de::Error::custom("a step has one action: put each action in a step of its own"))
+            }
         }
     }
 }
@@ -207,9 +207,7 @@ impl WinPath {
             return Err(format!("`{s}` contains `..`: write the full path without it"));
         }
         let rest = if let Some(after) = s.strip_prefix('%') {
-            let end = after
-                .find('%')
-                .ok_or_else(|| format!("`{s}` has an unclosed `%` variable"))?;
+            let end = after.find('%').ok_or_else(|| format!("`{s}` has an unclosed `%` variable"))?;
             let var = &s[..end + 2];
             if !ALLOWED_VARIABLES.iter().any(|a| a.eq_ignore_ascii_case(var)) {
                 return Err(format!(

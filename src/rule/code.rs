@@ -97,10 +97,7 @@ impl Code {
         }
         let mut chars = t.chars();
         let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-        if first_ok
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && t.contains('_')
-        {
+        if first_ok && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && t.contains('_') {
             return Ok(Code::Name(t.to_string()));
         }
         Err(bad())
@@ -135,9 +132,7 @@ impl Code {
     /// True for codes that alone say little (E_FAIL and friends, and tiny numbers).
     pub fn is_generic(&self) -> bool {
         match self {
-            Code::Number { value, decimal } => {
-                GENERIC_VALUES.contains(value) || (!decimal && *value < 0x100)
-            }
+            Code::Number { value, decimal } => GENERIC_VALUES.contains(value) || (!decimal && *value < 0x100),
             Code::Name(n) => GENERIC_NAMES.contains(&n.to_ascii_lowercase().as_str()),
         }
     }
@@ -205,10 +200,11 @@ pub fn mentions(text: &str) -> Vec<Mention> {
         let digits = caps.get(3).expect("one branch matched").as_str();
         let neg = caps.get(2).is_some_and(|m| !m.is_empty());
         let span = whole.range();
-        if digits.len() == 8 && !neg {
-            if let Some(value) = parse_hex(digits) {
-                out.push(Mention { form: Form::Hex, value, span: span.clone() });
-            }
+        if digits.len() == 8
+            && !neg
+            && let Some(value) = parse_hex(digits)
+        {
+            out.push(Mention { form: Form::Hex, value, span: span.clone() });
         }
         if digits.bytes().all(|b| b.is_ascii_digit()) {
             let signed = if neg { format!("-{digits}") } else { digits.to_string() };

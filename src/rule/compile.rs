@@ -107,7 +107,8 @@ fn check_identity(
         );
     }
     if raw.title.trim().is_empty() {
-        problems.push(problem_at_key(file, "title", "the title is empty").help("say in a line what goes wrong"));
+        problems
+            .push(problem_at_key(file, "title", "the title is empty").help("say in a line what goes wrong"));
     }
     if raw.symptoms.is_empty() {
         problems.push(
@@ -150,6 +151,16 @@ fn build(raw: RawRule, file: SourceFile) -> Rule {
         examples: Examples { matches: raw.examples.matches, no_match: raw.examples.no_match },
         origin: file.origin,
     }
+}
+
+/// Builds one rule from YAML, skipping the whole-set checks: for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn test_rule(yaml: &str) -> Rule {
+    use super::Origin;
+    use super::load::parse_yaml;
+    let path = std::path::PathBuf::from("test.yaml");
+    let raw: RawRule = parse_yaml(&path, yaml, 0).unwrap_or_else(|p| panic!("{p}"));
+    build(raw, SourceFile { origin: Origin::File(path), text: yaml.to_string() })
 }
 
 #[cfg(test)]

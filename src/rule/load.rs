@@ -157,10 +157,8 @@ fn collect_dir(
 
 fn walk(root: &Path, extensions: &[&str], skip: Option<&Path>, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| Some(e.path()) != skip);
+    let walker =
+        walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| Some(e.path()) != skip);
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
@@ -209,15 +207,20 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 
 static AT_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r" at line \d+ column \d+").expect("valid pattern"));
-static UNKNOWN_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"unknown (?:field|variant) `([^`]*)`, expected (?:one of )?(.*)").expect("valid pattern")
+static UNKNOWN_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)").expect("valid pattern")
 });
 
 /// Parses YAML into `T`; `line_offset` is added to line numbers (for front matter after a `---` line).
 /// The one place serde_yaml is called.
-pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str, line_offset: usize) -> Result<T, Problem> {
+pub(crate) fn parse_yaml<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    line_offset: usize,
+) -> Result<T, Problem> {
     serde_yaml::from_str(text).map_err(|e| {
-        let message = AT_LINE.replace_all(&e.to_string(), "").into_owned();
+        // The first position is the error's own (reported in front); later ones are context to keep.
+        let message = AT_LINE.replace(&e.to_string(), "").into_owned();
         let message = message.strip_prefix(": ").unwrap_or(&message).to_string();
         let mut problem = Problem::new(path, message.clone());
         if let Some(loc) = e.location() {
@@ -229,28 +232,37 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str, line_offs
 
 /// What to do about a YAML or type error.
 fn help_for(message: &str) -> String {
-    if let Some(c) = UNKNOWN_FIELD.captures(message) {
-        let wrong = &c[1];
-        let expected: Vec<&str> = c[2].split(", ").map(|s| s.trim_matches(|ch| ch == '`' || ch == ' ')).collect();
+    if let Some(c) = UNKNOWN_NAME.captures(message) {
+        let what = if &c[1] == "field" {
+            "the fields are listed in docs/rule-format.md"
+        } else {
+            "use one of the values above"
+        };
+        let wrong = &c[2];
+        let expected: Vec<&str> =
+            c[3].split(", ").map(|s| s.trim_matches(|ch| ch == '`' || ch == ' ')).collect();
         let best = expected
             .iter()
             .map(|e| (strsim::jaro_winkler(wrong, e), *e))
             .filter(|(score, _)| *score > 0.8)
             .max_by(|a, b| a.0.total_cmp(&b.0));
         return match best {
-            Some((_, name)) => format!("did you mean `{name}`? The fields are listed in docs/rule-format.md"),
-            None => "remove it or fix its spelling; the fields are listed in docs/rule-format.md".to_string(),
+            Some((_, name)) => format!("did you mean `{name}`? ({what})"),
+            None => format!("fix the spelling or remove it; {what}"),
         };
     }
-    if message.starts_with("missing field") {
+    if message.contains("missing field") {
         return "add the field; docs/rule-format.md says what it holds".to_string();
     }
-    if message.starts_with("invalid type") {
+    if message.contains("invalid type") {
         return "check the field's type in docs/rule-format.md; put numbers meant as text in quotes, \
                 such as versions: ['5.5']"
             .to_string();
     }
-    if message.contains("while parsing") || message.contains("while scanning") || message.contains("did not find expected") {
+    if message.contains("while parsing")
+        || message.contains("while scanning")
+        || message.contains("did not find expected")
+    {
         return "fix the YAML syntax here: check indentation, and quote values that contain `: ` or start with a quote".to_string();
     }
     "see docs/rule-format.md for the rule format".to_string()
@@ -289,7 +301,9 @@ mod tests {
     #[test]
     fn misspelt_fields_get_a_suggestion() {
         let help = help_for("unknown field `symtoms`, expected one of `id`, `title`, `symptoms`");
-        assert!(help.starts_with("did you mean `symptoms`?"), "{help}");
+        assert_eq!(help, "did you mean `symptoms`? (the fields are listed in docs/rule-format.md)");
+        let help = help_for("unknown variant `urgnt`, expected one of `low`, `urgent`");
+        assert_eq!(help, "did you mean `urgent`? (use one of the values above)");
     }
 
     #[test]

@@ -27,11 +27,8 @@ pub struct Phrase {
 impl Phrase {
     /// Reads a phrase; `None` when nothing matchable is left after normalisation.
     pub fn parse(source: &str) -> Option<Phrase> {
-        let segments: Vec<String> = PLACEHOLDER
-            .split(source)
-            .map(normalise)
-            .filter(|s| !s.is_empty())
-            .collect();
+        let segments: Vec<String> =
+            PLACEHOLDER.split(source).map(normalise).filter(|s| !s.is_empty()).collect();
         if segments.is_empty() {
             return None;
         }

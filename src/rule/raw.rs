@@ -76,9 +76,7 @@ impl<'de> Deserialize<'de> for RawSymptom {
             (None, Some(r), None) => RawMatcher::Regex(r),
             (None, None, Some(c)) => RawMatcher::Code(c.0),
             (None, None, None) => {
-                return Err(serde::de::Error::custom(
-                    "a symptom needs one of `text`, `regex` or `code`",
-                ));
+                return Err(serde::de::Error::custom("a symptom needs one of `text`, `regex` or `code`"));
             }
             _ => {
                 return Err(serde::de::Error::custom(
@@ -86,11 +84,7 @@ impl<'de> Deserialize<'de> for RawSymptom {
                 ));
             }
         };
-        Ok(RawSymptom {
-            matcher,
-            weight: f.weight.map_or(DEFAULT_WEIGHT, |w| w.0),
-            required: f.required,
-        })
+        Ok(RawSymptom { matcher, weight: f.weight.map_or(DEFAULT_WEIGHT, |w| w.0), required: f.required })
     }
 }
 
@@ -119,10 +113,12 @@ impl<'de> Deserialize<'de> for Pattern {
         let s = String::deserialize(d)?;
         match regex::Regex::new(&s) {
             Ok(r) => Ok(Pattern(r)),
-            Err(e) => Err(serde::de::Error::custom(format!(
-                "invalid regex: {}",
-                e.to_string().lines().collect::<Vec<_>>().join(" / ")
-            ))),
+            Err(e) => {
+                // The regex crate's message ends with a line `error: <what is wrong>`.
+                let text = e.to_string();
+                let what = text.lines().last().unwrap_or(&text).trim_start_matches("error: ").to_string();
+                Err(serde::de::Error::custom(format!("invalid regex `{s}`: {what}")))
+            }
         }
     }
 }
@@ -142,7 +138,9 @@ impl<'de> Deserialize<'de> for CodeField {
             serde::de::Error::custom("a code is a string such as '0x80040111' or 'MAPI_E_TOO_MANY_SESSIONS'")
         })? {
             Scalar::Text(s) => Code::parse(&s).map(CodeField).map_err(serde::de::Error::custom),
-            Scalar::Int(n) if n.unsigned_abs() >= 0x1_0000 && n >= i64::from(i32::MIN) && n <= i64::from(u32::MAX) => {
+            Scalar::Int(n)
+                if n.unsigned_abs() >= 0x1_0000 && n >= i64::from(i32::MIN) && n <= i64::from(u32::MAX) =>
+            {
                 Ok(CodeField(Code::Number { value: n as u32, decimal: true }))
             }
             Scalar::Int(n) => Err(serde::de::Error::custom(format!(
