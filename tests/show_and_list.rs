@@ -1,0 +1,74 @@
+//! `kbx show` and `kbx rules list` through the real binary.
+
+mod common;
+
+use common::{json, kbx, run};
+
+#[test]
+fn show_by_kb_id_prints_the_rule_and_its_record() {
+    let (code, out, err) = run(kbx().args(["show", "Q293218"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("owa-cdo-not-registered: OWA logon fails with"), "{out}");
+    assert!(out.contains("\n  kb:         Q293218\n"), "{out}");
+    assert!(out.contains("       regsvr32 %SystemRoot%\\system32\\cdo.dll (regsvr32, safe)\n"), "{out}");
+    assert!(
+        out.contains("\nKB article Q293218: XWEB: \"Failed to Create MAPI.Session\" Error Message in OWA\n"),
+        "{out}"
+    );
+    assert!(out.contains("  ## Cause\n"), "{out}");
+}
+
+#[test]
+fn show_by_rule_id_in_json_has_the_record() {
+    let (code, out, _) = run(kbx().args(["show", "mapi-new-session-too-many-sessions", "--format", "json"]));
+    assert_eq!(code, 0);
+    let v = json(&out);
+    assert_eq!(v["kb"], "Q121131");
+    assert_eq!(v["symptoms"][0]["kind"], "code");
+    assert_eq!(v["symptoms"][0]["value"], "MAPI_E_TOO_MANY_SESSIONS");
+    assert_eq!(v["record"]["last_modified"], "1999-10-29");
+    assert_eq!(v["resolution"][0]["action"]["kind"], "manual");
+    assert!(v["source"].as_str().unwrap().ends_with("(built in)"));
+}
+
+#[test]
+fn show_an_unknown_id_suggests_the_nearest() {
+    let (code, out, err) = run(kbx().args(["show", "Q293219"]));
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(err, "kbx: no rule has the id or KB article `Q293219`; did you mean `Q293218`?\n");
+}
+
+#[test]
+fn rules_list_shows_every_rule() {
+    let (code, out, _) = run(kbx().args(["rules", "list"]));
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Rule")).collect();
+    assert!(rows.iter().any(|r| r.contains("owa-cdo-not-registered") && r.contains("Q293218")), "{out}");
+    let (_, out, _) = run(kbx().args(["rules", "list", "--format", "json"]));
+    let v = json(&out);
+    let rules = v["rules"].as_array().unwrap();
+    let owa = rules.iter().find(|r| r["id"] == "owa-cdo-not-registered").expect("listed");
+    assert_eq!(
+        (owa["kb"].as_str(), owa["severity"].as_str(), owa["status"].as_str()),
+        (Some("Q293218"), Some("high"), Some("stable"))
+    );
+    assert_eq!(owa["symptoms"], 3);
+    let files = walk_yaml(&common::root().join("rules"));
+    assert_eq!(rules.len(), files, "one listed rule per file in rules/");
+}
+
+fn walk_yaml(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(
+            |p| {
+                if p.is_dir() {
+                    walk_yaml(&p)
+                } else {
+                    usize::from(p.extension().is_some_and(|e| e == "yaml"))
+                }
+            },
+        )
+        .sum()
+}
