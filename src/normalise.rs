@@ -74,6 +74,14 @@ impl Normalised {
             && (range.end == bytes.len() || bytes[range.end] == b' ')
     }
 
+    /// The span of the original input holding words `first..end` (word indices).
+    pub fn words_span(&self, first: usize, end: usize) -> Range<usize> {
+        match (self.words.get(first), end.checked_sub(1).and_then(|l| self.words.get(l))) {
+            (Some(a), Some(b)) if first < end => a.orig.start..b.orig.end,
+            _ => 0..0,
+        }
+    }
+
     /// Maps a span of the normal form (on word boundaries) back to the span of the original input that
     /// holds the same words.
     pub fn original_span(&self, range: Range<usize>) -> Range<usize> {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{Confidence, Finding};
+use crate::engine::{Basis, Confidence, Finding};
 use crate::rule::{Knowledge, Matcher, Rule};
 
 /// Version of the JSON output; raised on any incompatible change.
@@ -24,6 +24,8 @@ pub struct Match {
     pub title: String,
     pub score: f64,
     pub confidence: Confidence,
+    /// The tier of evidence that carried the match: `exact`, `fragment` or `lexical`.
+    pub basis: Basis,
     pub severity: &'static str,
     pub status: &'static str,
     pub products: Vec<String>,
@@ -37,8 +39,10 @@ pub struct Match {
 pub struct EvidenceItem {
     /// The symptom as the rule states it, e.g. `text "Internal error: …"` or `code 0x80040111`.
     pub symptom: String,
-    /// `text`, `regex` or `code`.
+    /// `text`, `regex`, `code`, or `lexical` for words shared with the rule's title, phrases and keywords.
     pub kind: &'static str,
+    /// `exact` (the whole symptom), `fragment` (part of a phrase) or `lexical`.
+    pub basis: Basis,
     /// The input text it matched.
     pub matched: String,
     /// Byte offsets of `matched` in the input.
@@ -64,43 +68,49 @@ pub struct ActionItem {
 }
 
 impl Diagnosis {
-    /// Builds the report of `findings` for `input`, against the rules they index.
-    pub fn new(rules: &[Rule], input: &str, findings: &[Finding]) -> Diagnosis {
-        let matches = findings
-            .iter()
-            .map(|f| {
-                let rule = &rules[f.rule];
-                Match {
-                    rule: rule.id.clone(),
-                    kb: rule.kb.clone(),
-                    title: rule.title.clone(),
-                    score: (f.score * 1000.0).round() / 1000.0,
-                    confidence: f.confidence,
-                    severity: rule.severity.as_str(),
-                    status: rule.status.as_str(),
-                    products: rule.products.clone(),
-                    evidence: f
-                        .evidence
-                        .iter()
-                        .map(|e| {
-                            let matcher: &Matcher = &rule.symptoms[e.symptom].matcher;
-                            EvidenceItem {
-                                symptom: matcher.to_string(),
-                                kind: matcher.kind(),
-                                matched: input.get(e.span.clone()).unwrap_or_default().to_string(),
-                                start: e.span.start,
-                                end: e.span.end,
-                            }
-                        })
-                        .collect(),
-                    causes: rule.causes.clone(),
-                    resolution: steps(rule),
-                }
-            })
-            .collect();
+    /// Builds the report for `input` from findings, each with its rule.
+    pub fn new(input: &str, matches: &[(&Finding, &Rule)]) -> Diagnosis {
+        let matches = matches.iter().map(|(f, rule)| Match::new(input, f, rule)).collect();
         Diagnosis { schema_version: SCHEMA_VERSION, matches }
     }
 }
+
+impl Match {
+    fn new(input: &str, f: &Finding, rule: &Rule) -> Match {
+        Match {
+            rule: rule.id.clone(),
+            kb: rule.kb.clone(),
+            title: rule.title.clone(),
+            score: (f.score * 1000.0).round() / 1000.0,
+            confidence: f.confidence,
+            basis: f.basis,
+            severity: rule.severity.as_str(),
+            status: rule.status.as_str(),
+            products: rule.products.clone(),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| {
+                    let matcher: Option<&Matcher> =
+                        e.symptom.and_then(|i| rule.symptoms.get(i)).map(|s| &s.matcher);
+                    EvidenceItem {
+                        symptom: matcher.map_or_else(|| LEXICAL_SYMPTOM.to_string(), ToString::to_string),
+                        kind: matcher.map_or("lexical", Matcher::kind),
+                        basis: e.basis,
+                        matched: input.get(e.span.clone()).unwrap_or_default().to_string(),
+                        start: e.span.start,
+                        end: e.span.end,
+                    }
+                })
+                .collect(),
+            causes: rule.causes.clone(),
+            resolution: steps(rule),
+        }
+    }
+}
+
+/// How lexical evidence is named in reports.
+pub const LEXICAL_SYMPTOM: &str = "words of the title, phrases and keywords";
 
 /// A rule's resolution steps as report items.
 pub fn steps(rule: &Rule) -> Vec<StepItem> {

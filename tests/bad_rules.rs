@@ -31,7 +31,7 @@ fn misspelt_field() {
         err,
         format!(
             "<pack>/rules/r.yaml:6:1: unknown field `symtoms`, expected one of `id`, `title`, `kb`, `products`, \
-             `versions`, `severity`, `status`, `tags`, `references`, `symptoms`, `causes`, `resolution`, `examples`\n  \
+             `versions`, `severity`, `status`, `tags`, `references`, `keywords`, `symptoms`, `causes`, `resolution`, `examples`\n  \
              help: did you mean `symptoms`? (the fields are listed in docs/rule-format.md)\n{ONE}"
         )
     );

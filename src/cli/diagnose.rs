@@ -76,10 +76,11 @@ pub(crate) fn run(args: DiagnoseArgs) -> anyhow::Result<ExitStatus> {
     if knowledge.rules.is_empty() {
         bail!("no rules are loaded: drop --no-builtin, or give --rules DIR with rule files in it");
     }
-    let engine = Engine::new(&knowledge.rules);
+    let engine = Engine::from_rules(&knowledge.rules);
     let query = Query { top: usize::from(args.top), min_score: args.min_score };
     let findings = engine.diagnose(&text, &query);
-    let diagnosis = Diagnosis::new(&knowledge.rules, &text, &findings);
+    let pairs: Vec<_> = findings.iter().map(|f| (f, &knowledge.rules[f.rule])).collect();
+    let diagnosis = Diagnosis::new(&text, &pairs);
     if diagnosis.matches.is_empty() && args.format != Format::Json {
         eprintln!(
             "kbx: no known article matches this text; try a shorter fragment of the message, or add --rules DIR"

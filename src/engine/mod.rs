@@ -1,20 +1,28 @@
-//! The engine: given text, which rules have evidence in it, how strongly, and where.
+//! The engine: given text, which rules have evidence in it, how strongly, on what basis, and where.
 //!
-//! [`Engine::new`] indexes a rule set once; [`Engine::diagnose`] normalises the input, asks the index for
-//! the symptoms present (never looping over every rule), scores each candidate rule (see [`score`]) and
-//! ranks them. Pure: no printing, no I/O.
+//! A rule set is compiled once ([`compiled::CompiledSet`], cacheable); [`Engine::diagnose`] normalises the
+//! input, finds evidence tier by tier ([`search`]: exact phrases and codes, then fragments of phrases,
+//! then the [`lexical`] fallback, each tier only when the ones before found nothing strong), scores each
+//! candidate rule ([`score`]) and ranks them. Pure: no printing, no I/O.
 
-pub mod index;
+pub mod compiled;
+pub mod lexical;
 pub mod literal;
 pub mod score;
+pub mod search;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+
 use crate::normalise::Normalised;
-use crate::rule::{Matcher, Rule};
-use index::{Index, SymptomRef};
+use crate::rule::Rule;
+use compiled::CompiledSet;
 pub use score::Confidence;
+pub use search::Basis;
+use search::Hit;
 
 /// What to return.
 #[derive(Debug, Clone)]
@@ -31,118 +39,196 @@ impl Default for Query {
     }
 }
 
-/// One matched symptom.
+/// One piece of evidence for a finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
-    /// Index into the rule's symptoms.
-    pub symptom: usize,
+    /// Index into the rule's symptoms; `None` for lexical evidence (title, phrases and keywords).
+    pub symptom: Option<usize>,
     /// Byte span of the input it matched.
     pub span: Range<usize>,
     /// What it added to the score (before combination).
     pub contribution: f64,
+    pub basis: Basis,
 }
 
 /// A rule with evidence in the input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// Index into the engine's rules.
+    /// Index into the compiled set's rules.
     pub rule: usize,
     /// In [0, 1].
     pub score: f64,
     pub confidence: Confidence,
-    /// In the order of the rule's symptoms.
+    /// The tier of the strongest evidence.
+    pub basis: Basis,
+    /// Symptoms in the rule's order, then lexical evidence.
     pub evidence: Vec<Evidence>,
 }
 
-/// An indexed rule set.
-pub struct Engine<'r> {
-    rules: &'r [Rule],
-    index: Index,
-    /// Per rule, per symptom: weight × specificity × sharing.
-    contributions: Vec<Vec<f64>>,
+/// A score from which a match counts as strong: weaker tiers are not searched beyond it.
+const STRONG: f64 = 0.75;
+/// Lexical evidence beside phrase evidence counts this much of its value (it breaks ties).
+const LEXICAL_BESIDE_PHRASES: f64 = 0.2;
+
+/// A compiled rule set, ready to match.
+pub struct Engine {
+    set: CompiledSet,
+    regexes: Vec<Option<Regex>>,
+    regex_literals: Option<AhoCorasick>,
+    /// Per literal: the regexes it is required by.
+    regex_targets: Vec<Vec<u32>>,
+    /// Regexes with no literal: tried on every input.
+    unfiltered: Vec<u32>,
 }
 
-impl<'r> Engine<'r> {
-    pub fn new(rules: &'r [Rule]) -> Engine<'r> {
-        // Evidence shared by rules of different articles is ambiguous; rules of one article are not.
-        let mut shared: HashMap<String, HashSet<&str>> = HashMap::new();
-        for rule in rules {
-            for s in &rule.symptoms {
-                shared.entry(sharing_key(&s.matcher)).or_default().insert(&rule.kb);
+impl Engine {
+    /// An engine over a compiled set.
+    pub fn new(set: CompiledSet) -> Engine {
+        let mut literals: Vec<String> = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut regex_targets: Vec<Vec<u32>> = Vec::new();
+        let mut unfiltered = Vec::new();
+        let mut regexes = Vec::with_capacity(set.regexes.len());
+        for (i, r) in set.regexes.iter().enumerate() {
+            // Patterns were checked when the rule was loaded.
+            regexes.push(Regex::new(&r.pattern).ok());
+            match &r.literals {
+                Some(ls) => {
+                    for l in ls {
+                        let id = *ids.entry(l.clone()).or_insert_with(|| {
+                            literals.push(l.clone());
+                            regex_targets.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        regex_targets[id].push(i as u32);
+                    }
+                }
+                None => unfiltered.push(i as u32),
             }
         }
-        let contributions = rules
-            .iter()
-            .map(|rule| {
-                rule.symptoms
-                    .iter()
-                    .map(|s| {
-                        let k = shared[&sharing_key(&s.matcher)].len();
-                        score::contribution(s.weight, score::specificity(s), score::sharing(k))
-                    })
-                    .collect()
-            })
-            .collect();
-        Engine { rules, index: Index::new(rules), contributions }
+        let regex_literals = (!literals.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .build(&literals)
+                .expect("a few short literals always build")
+        });
+        Engine { set, regexes, regex_literals, regex_targets, unfiltered }
     }
 
-    pub fn rules(&self) -> &'r [Rule] {
-        self.rules
+    /// An engine over `rules`, compiled now.
+    pub fn from_rules(rules: &[Rule]) -> Engine {
+        Engine::new(CompiledSet::build(rules))
+    }
+
+    /// The compiled set.
+    pub fn set(&self) -> &CompiledSet {
+        &self.set
     }
 
     /// The rules with evidence in `text`, best first.
     pub fn diagnose(&self, text: &str, query: &Query) -> Vec<Finding> {
         let norm = Normalised::new(text);
-        let hits = self.index.hits(self.rules, text, &norm);
-        let mut by_rule: HashMap<u32, Vec<Evidence>> = HashMap::new();
-        for hit in hits {
-            let SymptomRef { rule, symptom } = hit.at;
-            let contribution = self.contributions[rule as usize][symptom as usize];
-            by_rule.entry(rule).or_default().push(Evidence {
-                symptom: symptom as usize,
-                span: hit.span,
-                contribution,
-            });
+        let q = search::word_ids(&self.set, &norm);
+        let mut hits = Vec::new();
+        search::exact_words(&self.set, &q, &norm, &mut hits);
+        search::numbers(&self.set, text, &mut hits);
+        self.regex_hits(text, &mut hits);
+        if self.best(&hits) < STRONG {
+            let exact = hits.clone();
+            search::fragments(&self.set, &q, &norm, &exact, &mut hits);
         }
-        let mut findings: Vec<Finding> = by_rule
-            .into_iter()
-            .filter_map(|(rule, evidence)| self.score(rule as usize, evidence))
-            .filter(|f| f.score >= query.min_score)
-            .collect();
+        if self.best(&hits) < STRONG {
+            lexical::search(&self.set, &q, &norm, &mut hits);
+        }
+        let mut findings = self.score(hits);
+        findings.retain(|f| f.score >= query.min_score);
         findings.sort_by(|a, b| {
-            let (ra, rb) = (&self.rules[a.rule], &self.rules[b.rule]);
+            let (ra, rb) = (&self.set.rules[a.rule], &self.set.rules[b.rule]);
             b.score
                 .total_cmp(&a.score)
                 .then(ra.status.rank().cmp(&rb.status.rank()))
-                .then(rb.origin.is_builtin().cmp(&ra.origin.is_builtin()))
+                .then(rb.builtin.cmp(&ra.builtin))
                 .then(ra.id.cmp(&rb.id))
         });
         findings.truncate(query.top);
         findings
     }
 
-    fn score(&self, rule: usize, mut evidence: Vec<Evidence>) -> Option<Finding> {
-        let symptoms = &self.rules[rule].symptoms;
+    fn regex_hits(&self, text: &str, out: &mut Vec<Hit>) {
+        let mut candidates = self.unfiltered.clone();
+        if let Some(ac) = &self.regex_literals {
+            for m in ac.find_overlapping_iter(text) {
+                candidates.extend_from_slice(&self.regex_targets[m.pattern().as_usize()]);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for i in candidates {
+            let entry = &self.set.regexes[i as usize];
+            if let Some(re) = &self.regexes[i as usize]
+                && let Some(m) = re.find(text)
+            {
+                let sym = &self.set.symptoms[entry.symptom as usize];
+                out.push(Hit {
+                    rule: sym.rule,
+                    symptom: Some(usize::from(sym.index)),
+                    span: m.range(),
+                    contribution: f64::from(sym.contribution),
+                    basis: Basis::Exact,
+                });
+            }
+        }
+    }
+
+    /// The best score the hits so far give any rule.
+    fn best(&self, hits: &[Hit]) -> f64 {
+        self.score(hits.to_vec()).iter().map(|f| f.score).fold(0.0, f64::max)
+    }
+
+    fn score(&self, hits: Vec<Hit>) -> Vec<Finding> {
+        let mut by_rule: HashMap<u32, Vec<Hit>> = HashMap::new();
+        for hit in hits {
+            by_rule.entry(hit.rule).or_default().push(hit);
+        }
+        by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits)).collect()
+    }
+
+    fn finding(&self, rule: u32, mut hits: Vec<Hit>) -> Option<Finding> {
+        // One piece of evidence per symptom: the strongest.
+        hits.sort_by(|a, b| a.symptom.cmp(&b.symptom).then(b.contribution.total_cmp(&a.contribution)));
+        hits.dedup_by(|later, first| later.symptom == first.symptom);
+        let entry = &self.set.rules[rule as usize];
+        let symptoms = &self.set.symptoms[entry.symptoms.start as usize..entry.symptoms.end as usize];
         let all_required = symptoms
             .iter()
-            .enumerate()
-            .filter(|(_, s)| s.required)
-            .all(|(i, _)| evidence.iter().any(|e| e.symptom == i));
+            .all(|s| !s.required || hits.iter().any(|h| h.symptom == Some(usize::from(s.index))));
         if !all_required {
             return None;
         }
-        evidence.sort_by_key(|e| e.symptom);
-        let score = score::combine(evidence.iter().map(|e| e.contribution));
-        Some(Finding { rule, score, confidence: Confidence::of(score), evidence })
-    }
-}
-
-/// Symptoms with the same key are the same evidence, however many rules use it.
-fn sharing_key(m: &Matcher) -> String {
-    match m {
-        Matcher::Text(p) => format!("text:{}", p.segments.join(" <> ")),
-        Matcher::Regex(r) => format!("regex:{}", r.as_str()),
-        Matcher::Code(c) => format!("code:{c}"),
+        let phrases = hits.iter().any(|h| h.symptom.is_some());
+        let score = score::combine(hits.iter().map(|h| {
+            if h.symptom.is_none() && phrases {
+                h.contribution * LEXICAL_BESIDE_PHRASES
+            } else {
+                h.contribution
+            }
+        }));
+        let basis = hits
+            .iter()
+            .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
+            .map_or(Basis::Lexical, |h| h.basis);
+        hits.sort_by_key(|h| (h.symptom.is_none(), h.symptom));
+        let evidence = hits
+            .into_iter()
+            .map(|h| Evidence {
+                symptom: h.symptom,
+                span: h.span,
+                contribution: h.contribution,
+                basis: h.basis,
+            })
+            .collect();
+        Some(Finding { rule: rule as usize, score, confidence: Confidence::of(score), basis, evidence })
     }
 }
 
@@ -158,7 +244,11 @@ mod tests {
     }
 
     fn ids(engine: &Engine, text: &str) -> Vec<String> {
-        engine.diagnose(text, &Query::default()).iter().map(|f| engine.rules()[f.rule].id.clone()).collect()
+        engine
+            .diagnose(text, &Query::default())
+            .iter()
+            .map(|f| engine.set().rules[f.rule].id.clone())
+            .collect()
     }
 
     #[test]
@@ -167,19 +257,20 @@ mod tests {
             rule("generic", "Q1", "stable", "  - code: '0x80004005'\n"),
             rule("specific", "Q2", "stable", "  - text: 'The information store could not be opened.'\n"),
         ];
-        let engine = Engine::new(&rules);
+        let engine = Engine::from_rules(&rules);
         let found =
             engine.diagnose("The information store could not be opened. 0x80004005", &Query::default());
         assert_eq!(found.len(), 2);
         assert_eq!(rules[found[0].rule].id, "specific");
         assert!(found[0].score > found[1].score);
         assert_eq!(found[1].confidence, Confidence::Low);
+        assert_eq!(found[0].basis, Basis::Exact);
     }
 
     #[test]
     fn evidence_spans_point_into_the_input() {
         let rules = vec![rule("r", "Q1", "stable", "  - text: 'failed to create MAPI.Session'\n")];
-        let engine = Engine::new(&rules);
+        let engine = Engine::from_rules(&rules);
         let input = "12:00:01 ERROR Failed to create\r\nMAPI.Session. (retry 3)";
         let f = &engine.diagnose(input, &Query::default())[0];
         assert_eq!(&input[f.evidence[0].span.clone()], "Failed to create\r\nMAPI.Session");
@@ -189,9 +280,11 @@ mod tests {
     fn placeholders_match_filled_in_values() {
         let rules =
             vec![rule("r", "Q1", "stable", "  - text: 'The server <servername> is not available.'\n")];
-        let engine = Engine::new(&rules);
-        assert_eq!(ids(&engine, "Error: the server EXCH-01 is not available"), ["r"]);
-        assert!(ids(&engine, "is not available: the server EXCH-01").is_empty());
+        let engine = Engine::from_rules(&rules);
+        let found = engine.diagnose("Error: the server EXCH-01 is not available", &Query::default());
+        assert_eq!((found.len(), found[0].basis), (1, Basis::Exact));
+        let reversed = engine.diagnose("is not available: the server EXCH-01", &Query::default());
+        assert!(reversed.iter().all(|f| f.basis != Basis::Exact), "{reversed:?}");
     }
 
     #[test]
@@ -202,7 +295,7 @@ mod tests {
             "stable",
             "  - code: MAPI_E_LOGON_FAILED\n    required: true\n  - text: profile\n",
         )];
-        let engine = Engine::new(&rules);
+        let engine = Engine::from_rules(&rules);
         assert!(ids(&engine, "the profile is damaged").is_empty());
         assert_eq!(ids(&engine, "profile: MAPI_E_LOGON_FAILED"), ["r"]);
     }
@@ -210,7 +303,7 @@ mod tests {
     #[test]
     fn regexes_run_only_when_their_literal_is_present() {
         let rules = vec![rule("r", "Q1", "stable", "  - regex: '(?i)event id:\\s*9175'\n")];
-        let engine = Engine::new(&rules);
+        let engine = Engine::from_rules(&rules);
         assert_eq!(ids(&engine, "Source: MSExchangeSA\nEvent ID:   9175"), ["r"]);
         assert!(ids(&engine, "Event ID: 9176").is_empty());
     }
@@ -218,7 +311,7 @@ mod tests {
     #[test]
     fn words_match_whole_only() {
         let rules = vec![rule("r", "Q1", "stable", "  - text: MAPILogon\n")];
-        let engine = Engine::new(&rules);
+        let engine = Engine::from_rules(&rules);
         assert!(ids(&engine, "MAPILogonEx failed").is_empty());
         assert_eq!(ids(&engine, "mapilogon failed"), ["r"]);
     }
@@ -229,7 +322,7 @@ mod tests {
             rule("a-draft", "Q1", "draft", "  - text: 'disk is full'\n"),
             rule("b-stable", "Q1", "stable", "  - text: 'disk is full'\n"),
         ];
-        let engine = Engine::new(&rules);
+        let engine = Engine::from_rules(&rules);
         assert_eq!(ids(&engine, "the disk is full"), ["b-stable", "a-draft"]);
     }
 
@@ -238,8 +331,8 @@ mod tests {
         let shared = "  - text: 'access is denied'\n";
         let rules = vec![rule("one", "Q1", "stable", shared), rule("two", "Q2", "stable", shared)];
         let alone = vec![rule("one", "Q1", "stable", shared)];
-        let both = Engine::new(&rules).diagnose("access is denied", &Query::default());
-        let single = Engine::new(&alone).diagnose("access is denied", &Query::default());
+        let both = Engine::from_rules(&rules).diagnose("access is denied", &Query::default());
+        let single = Engine::from_rules(&alone).diagnose("access is denied", &Query::default());
         assert!(both[0].score < single[0].score);
     }
 
@@ -249,10 +342,60 @@ mod tests {
             rule("a", "Q1", "stable", "  - code: '0x80004005'\n"),
             rule("b", "Q2", "stable", "  - text: 'store could not be opened'\n"),
         ];
-        let engine = Engine::new(&rules);
+        let engine = Engine::from_rules(&rules);
         let text = "store could not be opened 0x80004005";
         assert_eq!(engine.diagnose(text, &Query { top: 1, min_score: 0.0 }).len(), 1);
         let strong = engine.diagnose(text, &Query { top: 5, min_score: 0.5 });
         assert_eq!(strong.iter().map(|f| f.rule).collect::<Vec<_>>(), [1]);
+    }
+
+    const LONG: &str = "  - text: 'The Microsoft Exchange Information Store service could not be started because the database files are inconsistent'\n";
+
+    #[test]
+    fn a_fragment_of_a_message_finds_it() {
+        let rules = vec![
+            rule("long", "Q1", "stable", LONG),
+            rule("other", "Q2", "stable", "  - text: 'store service stopped'\n"),
+        ];
+        let engine = Engine::from_rules(&rules);
+        let found =
+            engine.diagnose("Information Store service could not be started because the", &Query::default());
+        assert_eq!(rules[found[0].rule].id, "long");
+        assert_eq!(found[0].basis, Basis::Fragment);
+        let whole = engine.diagnose(
+            "The Microsoft Exchange Information Store service could not be started because the database files are inconsistent",
+            &Query::default(),
+        );
+        assert!(whole[0].score > found[0].score, "a whole message outranks its fragment");
+    }
+
+    #[test]
+    fn a_typo_still_aligns_as_a_fragment() {
+        let rules = vec![rule("long", "Q1", "stable", LONG)];
+        let engine = Engine::from_rules(&rules);
+        let found = engine.diagnose(
+            "The Microsoft Exchange Informaton Store service could not be started becuase the database files are inconsistent",
+            &Query::default(),
+        );
+        assert_eq!((found.len(), found[0].basis), (1, Basis::Fragment));
+        assert!(found[0].score >= 0.45, "{}", found[0].score);
+    }
+
+    #[test]
+    fn a_paraphrase_falls_back_to_the_lexical_index() {
+        let rules = vec![
+            test_rule(
+                "id: owa\ntitle: OWA cannot create a MAPI session\nkb: Q1\nseverity: low\nstatus: stable\nkeywords: [cdo, logon]\nsymptoms:\n  - text: 'Internal error: failed to create MAPI.Session.'\n",
+            ),
+            test_rule(
+                "id: other\ntitle: Outlook cannot open the mailbox\nkb: Q2\nseverity: low\nstatus: stable\nsymptoms:\n  - text: 'Unable to open your default e-mail folders.'\n",
+            ),
+        ];
+        let engine = Engine::from_rules(&rules);
+        let found = engine.diagnose("OWA says it can't create a MAPI session", &Query::default());
+        assert_eq!(rules[found[0].rule].id, "owa");
+        assert_eq!(found[0].basis, Basis::Lexical);
+        assert!(found[0].score <= lexical::LEXICAL_CEILING);
+        assert_eq!(found[0].evidence[0].symptom, None);
     }
 }

@@ -40,11 +40,12 @@ const COMMON_WORD_VALUE: f64 = 0.25;
 /// Informative words in normalised text: each word not in the common-word list counts 1, each common word
 /// a quarter.
 pub fn informative_words(normalised: &str) -> f64 {
-    normalised
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| if COMMON_WORDS.contains(&w) { COMMON_WORD_VALUE } else { 1.0 })
-        .sum()
+    normalised.split(' ').filter(|w| !w.is_empty()).map(word_value).sum()
+}
+
+/// How much one normalised word counts: 1, or a quarter for a common word.
+pub fn word_value(word: &str) -> f64 {
+    if COMMON_WORDS.contains(&word) { COMMON_WORD_VALUE } else { 1.0 }
 }
 
 /// Specificity from a count of informative words: 1 word 0.45, 3 words 0.75, about 5 or more 1.

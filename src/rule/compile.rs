@@ -129,6 +129,7 @@ fn build(raw: RawRule, file: SourceFile) -> Rule {
         status: raw.status,
         tags: raw.tags,
         references: raw.references,
+        keywords: raw.keywords,
         symptoms: raw
             .symptoms
             .into_iter()

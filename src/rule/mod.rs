@@ -174,6 +174,8 @@ pub struct Rule {
     pub status: Status,
     pub tags: Vec<String>,
     pub references: Vec<String>,
+    /// Words people search the article by; evidence for the lexical fallback only.
+    pub keywords: Vec<String>,
     pub symptoms: Vec<Symptom>,
     pub causes: Vec<String>,
     pub resolution: Vec<Step>,

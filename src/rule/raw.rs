@@ -26,6 +26,8 @@ pub struct RawRule {
     pub tags: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
     pub symptoms: Vec<RawSymptom>,
     #[serde(default)]
     pub causes: Vec<String>,

@@ -1,0 +1,226 @@
+//! Finding evidence in one input against a [`CompiledSet`], in three tiers:
+//! - *exact*: a whole symptom (phrase with its wildcards, code, regex) is in the input;
+//! - *fragment*: part of a phrase is, in order (a paste of the middle of a message, a message with a typo
+//!   or with words lost), found by aligning the input's rarer words with the phrases that hold them;
+//! - *lexical*: no phrase fits, but the input's words are those of a rule's title, messages and keywords
+//!   (BM25), so a paraphrase still finds its article.
+//!
+//! Every tier works from postings of word ids: nothing loops over all rules.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::compiled::{CompiledSet, SymptomKind};
+use super::score;
+use crate::normalise::Normalised;
+use crate::rule::{code, phrase::MAX_PLACEHOLDER_WORDS};
+
+/// Which tier of evidence a match rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Lexical,
+    Fragment,
+    Exact,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Lexical => "lexical",
+            Basis::Fragment => "fragment",
+            Basis::Exact => "exact",
+        }
+    }
+}
+
+/// One piece of evidence for one rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub rule: u32,
+    /// The symptom's index in its rule; `None` for lexical evidence.
+    pub symptom: Option<usize>,
+    /// Byte span of the input.
+    pub span: Range<usize>,
+    pub contribution: f64,
+    pub basis: Basis,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Words held by more phrases than this do not seed fragment candidates (they are too common to say
+/// which phrase is meant; they still count once a candidate is aligned).
+const FRAGMENT_SEED_LIMIT: usize = 3000;
+/// A fragment must match at least this many words of the phrase...
+const FRAGMENT_MIN_WORDS: usize = 3;
+/// ...and this much informative weight.
+const FRAGMENT_MIN_INFORMATIVE: f64 = 2.0;
+/// A fragment never counts as much as the whole phrase.
+const FRAGMENT_FACTOR: f64 = 0.9;
+/// At most this many fragment candidates are aligned per input.
+const FRAGMENT_CANDIDATES: usize = 200;
+
+/// The input's words as ids of the set's vocabulary.
+pub fn word_ids(set: &CompiledSet, norm: &Normalised) -> Vec<u32> {
+    norm.words().map(|w| set.word_id(w).unwrap_or(NONE)).collect()
+}
+
+/// Exact matches of phrase and code-name symptoms.
+pub fn exact_words(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Vec<Hit>) {
+    // Segment id → starts (word index) where it occurs.
+    let mut seg_hits: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, &w) in q.iter().enumerate() {
+        if w == NONE {
+            continue;
+        }
+        for &(seg, off) in set.anchors.get(w) {
+            let Some(start) = i.checked_sub(usize::from(off)) else { continue };
+            let words = set.segment_words(&set.segments[seg as usize]);
+            if q.get(start..start + words.len()) == Some(words) {
+                seg_hits.entry(seg).or_default().push(start);
+            }
+        }
+    }
+    let mut symptoms: Vec<u32> = seg_hits.keys().map(|&s| set.segments[s as usize].symptom).collect();
+    symptoms.sort_unstable();
+    symptoms.dedup();
+    for sym in symptoms {
+        let entry = &set.symptoms[sym as usize];
+        let SymptomKind::Words { segments, .. } = &entry.kind else { continue };
+        if let Some(words) = chain(set, segments.clone(), &seg_hits) {
+            out.push(Hit {
+                rule: entry.rule,
+                symptom: Some(usize::from(entry.index)),
+                span: norm.words_span(words.start, words.end),
+                contribution: f64::from(entry.contribution),
+                basis: Basis::Exact,
+            });
+        }
+    }
+}
+
+/// The first occurrence of segments `segs` in order, each within the wildcard's reach of the one before.
+fn chain(set: &CompiledSet, segs: Range<u32>, hits: &HashMap<u32, Vec<usize>>) -> Option<Range<usize>> {
+    let first = segs.start;
+    'starts: for &start in hits.get(&first)? {
+        let mut end = start + set.segments[first as usize].words.len();
+        for seg in segs.start + 1..segs.end {
+            let len = set.segments[seg as usize].words.len();
+            let next = hits
+                .get(&seg)?
+                .iter()
+                .copied()
+                .filter(|&s| s >= end && s - end <= MAX_PLACEHOLDER_WORDS)
+                .min();
+            match next {
+                Some(s) => end = s + len,
+                None => continue 'starts,
+            }
+        }
+        return Some(start..end);
+    }
+    None
+}
+
+/// Numeric codes in any written form.
+pub fn numbers(set: &CompiledSet, text: &str, out: &mut Vec<Hit>) {
+    if set.codes.is_empty() {
+        return;
+    }
+    for m in code::mentions(text) {
+        let from = set.codes.partition_point(|&(v, _)| v < m.value);
+        for &(_, sym) in set.codes[from..].iter().take_while(|&&(v, _)| v == m.value) {
+            let entry = &set.symptoms[sym as usize];
+            if let SymptomKind::Number(c) = &entry.kind
+                && c.accepts(m.form, m.value)
+            {
+                out.push(Hit {
+                    rule: entry.rule,
+                    symptom: Some(usize::from(entry.index)),
+                    span: m.span.clone(),
+                    contribution: f64::from(entry.contribution),
+                    basis: Basis::Exact,
+                });
+            }
+        }
+    }
+}
+
+/// Partial matches of phrases not matched whole.
+pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit], out: &mut Vec<Hit>) {
+    let matched: std::collections::HashSet<(u32, Option<usize>)> =
+        exact.iter().map(|h| (h.rule, h.symptom)).collect();
+    // (segment, diagonal) → number of seed words aligned on it.
+    let mut diagonals: HashMap<(u32, i32), u16> = HashMap::new();
+    for (i, &w) in q.iter().enumerate() {
+        if w == NONE {
+            continue;
+        }
+        let list = set.positions.get(w);
+        if list.len() > FRAGMENT_SEED_LIMIT {
+            continue;
+        }
+        for &(seg, off) in list {
+            *diagonals.entry((seg, i32::from(off) - i as i32)).or_default() += 1;
+        }
+    }
+    let mut candidates: Vec<((u32, i32), u16)> = diagonals.into_iter().filter(|&(_, n)| n >= 2).collect();
+    candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    candidates.truncate(FRAGMENT_CANDIDATES);
+
+    // Best alignment per symptom: (informative weight matched, words matched, span).
+    let mut best: HashMap<u32, (f64, usize, Range<usize>)> = HashMap::new();
+    for ((seg, diag), _) in candidates {
+        let segment = &set.segments[seg as usize];
+        let entry = &set.symptoms[segment.symptom as usize];
+        if matched.contains(&(entry.rule, Some(usize::from(entry.index)))) {
+            continue;
+        }
+        if let SymptomKind::Words { code: true, .. } = entry.kind {
+            continue;
+        }
+        let words = set.segment_words(segment);
+        let (mut inf, mut count, mut first, mut last) = (0.0, 0usize, usize::MAX, 0usize);
+        for (j, &w) in words.iter().enumerate() {
+            let qi = j as i32 - diag;
+            if qi >= 0 && q.get(qi as usize) == Some(&w) {
+                inf += informative(set, w);
+                count += 1;
+                first = first.min(qi as usize);
+                last = qi as usize + 1;
+            }
+        }
+        let slot = best.entry(segment.symptom).or_insert((0.0, 0, 0..0));
+        if inf > slot.0 {
+            *slot = (inf, count, first..last);
+        }
+    }
+    for (sym, (inf, count, words)) in best {
+        if count < FRAGMENT_MIN_WORDS || inf < FRAGMENT_MIN_INFORMATIVE {
+            continue;
+        }
+        let entry = &set.symptoms[sym as usize];
+        let SymptomKind::Words { segments, .. } = &entry.kind else { continue };
+        let total: f64 = segments
+            .clone()
+            .flat_map(|s| set.segment_words(&set.segments[s as usize]).to_vec())
+            .map(|w| informative(set, w))
+            .sum();
+        let coverage = (inf / total.max(inf)).clamp(0.0, 1.0);
+        let whole = score::words_specificity(total);
+        let part = score::words_specificity(inf);
+        let contribution = f64::from(entry.contribution) * (part / whole) * coverage.sqrt() * FRAGMENT_FACTOR;
+        out.push(Hit {
+            rule: entry.rule,
+            symptom: Some(usize::from(entry.index)),
+            span: norm.words_span(words.start, words.end),
+            contribution,
+            basis: Basis::Fragment,
+        });
+    }
+}
+
+/// Informative weight of a word id (common words count a quarter).
+fn informative(set: &CompiledSet, w: u32) -> f64 {
+    set.word_value.get(w as usize).map_or(1.0, |v| f64::from(*v))
+}
