@@ -14,8 +14,11 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod builtin;
+pub mod cache;
 pub mod cli;
 pub mod engine;
+pub mod eval;
+// pub mod import; (enabled once the parser lands)
 pub mod input;
 pub mod kb;
 pub mod normalise;

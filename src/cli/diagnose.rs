@@ -27,6 +27,9 @@ pub(crate) struct DiagnoseArgs {
     /// Read the text from a file (UTF-8, or UTF-16 with a byte-order mark).
     #[arg(long, value_name = "PATH", conflicts_with = "text")]
     file: Option<PathBuf>,
+    /// Diagnose many pastes: a JSON Lines file of {"id", "text"}; writes one {"id", "matches"} line each.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["text", "file", "format"])]
+    batch: Option<PathBuf>,
     /// Show at most N matches.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
     top: u16,
@@ -65,6 +68,13 @@ fn read_input(args: &DiagnoseArgs) -> anyhow::Result<String> {
 }
 
 pub(crate) fn run(args: DiagnoseArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(path) = &args.batch {
+        return super::batch::run(
+            path,
+            &args.knowledge,
+            Query { top: usize::from(args.top), min_score: args.min_score },
+        );
+    }
     let text = read_input(&args)?;
     if text.trim().is_empty() {
         eprintln!(
@@ -72,14 +82,16 @@ pub(crate) fn run(args: DiagnoseArgs) -> anyhow::Result<ExitStatus> {
         );
         return Ok(ExitStatus::NoMatch);
     }
-    let knowledge = args.knowledge.load()?;
-    if knowledge.rules.is_empty() {
+    let loaded = args.knowledge.load_compiled()?;
+    if loaded.set.rules.is_empty() {
         bail!("no rules are loaded: drop --no-builtin, or give --rules DIR with rule files in it");
     }
-    let engine = Engine::from_rules(&knowledge.rules);
+    let knowledge = loaded.knowledge;
+    let engine = Engine::new(loaded.set);
     let query = Query { top: usize::from(args.top), min_score: args.min_score };
     let findings = engine.diagnose(&text, &query);
-    let pairs: Vec<_> = findings.iter().map(|f| (f, &knowledge.rules[f.rule])).collect();
+    let rules = super::rules_of(&engine, knowledge.as_ref(), &findings)?;
+    let pairs: Vec<_> = findings.iter().zip(&rules).map(|(f, r)| (f, r.as_ref())).collect();
     let diagnosis = Diagnosis::new(&text, &pairs);
     if diagnosis.matches.is_empty() && args.format != Format::Json {
         eprintln!(

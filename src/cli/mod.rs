@@ -2,6 +2,7 @@
 //! prints, and the only one that uses anyhow.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod batch;
 mod diagnose;
 mod exit;
 mod rules;
@@ -16,9 +17,10 @@ use clap::{Args, Parser, Subcommand};
 
 pub use exit::ExitStatus;
 
+use crate::engine::{Engine, Finding};
 use crate::render::Style;
 use crate::rule::load::{Sources, load};
-use crate::rule::{Knowledge, LoadError};
+use crate::rule::{Knowledge, LoadError, Rule};
 
 /// kbx: find the KB article that explains an error, with its cause and the steps that fix it.
 #[derive(Debug, Parser)]
@@ -51,9 +53,37 @@ pub(crate) struct KnowledgeArgs {
 }
 
 impl KnowledgeArgs {
-    fn load(&self) -> Result<Knowledge, LoadError> {
-        load(&Sources { builtin: !self.no_builtin, dirs: self.rules.clone() })
+    fn sources(&self) -> Sources {
+        Sources { builtin: !self.no_builtin, dirs: self.rules.clone() }
     }
+
+    fn load(&self) -> Result<Knowledge, LoadError> {
+        load(&self.sources())
+    }
+
+    fn load_compiled(&self) -> Result<crate::cache::Loaded, LoadError> {
+        crate::cache::load_compiled(&self.sources())
+    }
+}
+
+/// The rules of `findings`: from memory when they were loaded, else read from their files.
+fn rules_of<'k>(
+    engine: &Engine,
+    knowledge: Option<&'k Knowledge>,
+    findings: &[Finding],
+) -> anyhow::Result<Vec<std::borrow::Cow<'k, Rule>>> {
+    findings
+        .iter()
+        .map(|f| match knowledge {
+            Some(k) => Ok(std::borrow::Cow::Borrowed(&k.rules[f.rule])),
+            None => {
+                let entry = &engine.set().rules[f.rule];
+                let rule = crate::rule::load::load_rule(&entry.path, entry.builtin)
+                    .map_err(|p| anyhow::anyhow!("{p}\n  (a rule file changed while kbx ran: run again)"))?;
+                Ok(std::borrow::Cow::Owned(rule))
+            }
+        })
+        .collect()
 }
 
 /// Runs kbx with these arguments (the first is the program name) and returns the exit code.

@@ -1,8 +1,13 @@
 //! `kbx rules …`: commands about the rule set itself.
 
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{ExitStatus, KnowledgeArgs, stdout_style, with_stdout};
+use crate::engine::Engine;
+use crate::eval::{LabelledQuery, evaluate};
 use crate::render;
 use crate::report::RuleList;
 
@@ -10,6 +15,22 @@ use crate::report::RuleList;
 pub(crate) enum RulesCommand {
     /// List the loaded rules: id, KB article, title, severity, status, number of symptoms.
     List(ListArgs),
+    /// Measure ranking on labelled pastes: hit@1, hit@3 and MRR per kind and overall.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// A JSON Lines file of {"id", "kind", "text", "accept": [KB ids]}.
+    queries: PathBuf,
+    /// Also list every miss with what ranked first.
+    #[arg(long)]
+    misses: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[command(flatten)]
+    knowledge: KnowledgeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,5 +59,38 @@ pub(crate) fn run(cmd: RulesCommand) -> anyhow::Result<ExitStatus> {
             })?;
             Ok(ExitStatus::Success)
         }
+        RulesCommand::Eval(args) => eval(args),
     }
+}
+
+fn read_queries(path: &Path) -> anyhow::Result<Vec<LabelledQuery>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| {
+                format!(
+                    "{}:{}: not a query line: each line is {{\"id\", \"kind\", \"text\", \"accept\": [...]}}",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
+fn eval(args: EvalArgs) -> anyhow::Result<ExitStatus> {
+    let queries = read_queries(&args.queries)?;
+    let loaded = args.knowledge.load_compiled()?;
+    let engine = Engine::new(loaded.set);
+    let mut report = evaluate(&engine, &queries);
+    if !args.misses {
+        report.misses.clear();
+    }
+    with_stdout(|out| match args.format {
+        Format::Table => render::table::eval(out, &report, stdout_style()),
+        Format::Json => render::json::write(out, &report),
+    })?;
+    Ok(ExitStatus::Success)
 }

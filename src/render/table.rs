@@ -154,3 +154,42 @@ pub fn rule_list<W: io::Write>(mut out: W, list: &RuleList, style: Style) -> io:
     fit(&mut t, style, 2);
     writeln!(out, "{t}")
 }
+
+/// Writes an evaluation: metrics per kind and overall, then the misses if any.
+pub fn eval<W: io::Write>(mut out: W, report: &crate::eval::Report, style: Style) -> io::Result<()> {
+    let mut t = table(style, &["Kind", "Queries", "hit@1", "hit@3", "MRR"]);
+    let row = |name: &str, m: &crate::eval::Metrics| {
+        vec![
+            Cell::new(name),
+            Cell::new(m.queries),
+            Cell::new(format!("{:.3}", m.hit_at_1)),
+            Cell::new(format!("{:.3}", m.hit_at_3)),
+            Cell::new(format!("{:.3}", m.mrr)),
+        ]
+    };
+    for (kind, m) in &report.by_kind {
+        t.add_row(row(kind, m));
+    }
+    t.add_row(row("overall", &report.overall));
+    fit(&mut t, style, 0);
+    writeln!(out, "{t}")?;
+    if !report.misses.is_empty() {
+        writeln!(out, "\nMisses ({})", report.misses.len())?;
+        for m in &report.misses {
+            let first = match &m.first {
+                Some((kb, rule, score, basis)) => format!("{kb} ({rule}, {score:.3}, {basis})"),
+                None => "nothing".to_string(),
+            };
+            let rank =
+                m.rank.map_or_else(|| "not in top 10".to_string(), |r| format!("right answer at rank {r}"));
+            writeln!(
+                out,
+                "  {} [{}]: expected {}; first was {first}; {rank}",
+                m.id,
+                m.kind,
+                m.accept.join(" or ")
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -118,7 +118,8 @@ fn check_identity(
     }
 }
 
-fn build(raw: RawRule, file: SourceFile) -> Rule {
+/// Builds a rule from its parsed file, without the whole-set checks.
+pub(crate) fn build(raw: RawRule, file: SourceFile) -> Rule {
     Rule {
         id: raw.id,
         title: raw.title,

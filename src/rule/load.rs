@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use rayon::prelude::*;
 use regex::Regex;
 use serde::de::DeserializeOwned;
 
@@ -102,21 +103,42 @@ pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
         collect_dir(dir, &mut rule_files, &mut kb_files, &mut problems);
     }
 
+    let parsed: Vec<Result<RawRule, Problem>> =
+        rule_files.par_iter().map(|file| parse_yaml::<RawRule>(file.path(), &file.text, 0)).collect();
     let mut rules = Vec::new();
-    for file in rule_files {
-        match parse_yaml::<RawRule>(file.path(), &file.text, 0) {
+    for (result, file) in parsed.into_iter().zip(rule_files) {
+        match result {
             Ok(raw) => rules.push((raw, file)),
             Err(p) => problems.push(p),
         }
     }
     let mut records = Vec::new();
-    for file in kb_files {
-        match kb::parse(&file) {
+    for result in kb_files.par_iter().map(kb::parse).collect::<Vec<_>>() {
+        match result {
             Ok(record) => records.push(record),
             Err(p) => problems.push(p),
         }
     }
     compile::compile(rules, records, problems)
+}
+
+/// Reads one rule again from where it was loaded (a built-in path, or a file), for reports on a rule set
+/// that came from the cache.
+pub fn load_rule(path: &str, builtin: bool) -> Result<super::Rule, Problem> {
+    let file = if builtin {
+        let text = crate::builtin::FILES
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| t.to_string())
+            .ok_or_else(|| Problem::new(path, "no such built-in rule"))?;
+        SourceFile { origin: Origin::Builtin(PathBuf::from(path)), text }
+    } else {
+        let mut problems = Vec::new();
+        read_file(PathBuf::from(path), &mut problems)
+            .ok_or_else(|| problems.pop().unwrap_or_else(|| Problem::new(path, "cannot read")))?
+    };
+    let raw: RawRule = parse_yaml(file.path(), &file.text, 0)?;
+    Ok(compile::build(raw, file))
 }
 
 /// Rules and kb record files under one `--rules` folder (see docs/rule-format.md, "Where rules live").
@@ -228,6 +250,11 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(
         }
         problem.help(help_for(&message))
     })
+}
+
+/// Writes `value` as YAML (for rule files made by `kbx kb import`).
+pub(crate) fn to_yaml<T: serde::Serialize>(value: &T) -> String {
+    serde_yaml::to_string(value).expect("plain structs of strings and lists always serialise")
 }
 
 /// What to do about a YAML or type error.

@@ -1,0 +1,116 @@
+//! Compiled rule sets on disk, so a pack of tens of thousands of rules loads in milliseconds. The YAML
+//! stays the source of truth: the cache is keyed by kbx's version and the path, size and modification
+//! time of every rule and record file, so adding, removing or changing any file makes kbx recompile (and
+//! report any problem in the files) on its next run. The cache lives in `.kbx-cache/` inside the first
+//! `--rules` folder; when that is not writable kbx simply compiles every time.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use crate::engine::compiled::CompiledSet;
+use crate::rule::load::{Sources, load};
+use crate::rule::{Knowledge, LoadError};
+
+/// Folder, inside the first `--rules` folder, that holds the cache.
+pub const CACHE_DIR: &str = ".kbx-cache";
+
+/// A compiled set, and the rules themselves when they had to be loaded to compile it.
+pub struct Loaded {
+    pub set: CompiledSet,
+    /// `None` when the set came from the cache: rules are then read one by one from their files.
+    pub knowledge: Option<Knowledge>,
+    /// Whether the cache was used.
+    pub from_cache: bool,
+}
+
+/// Loads the rules `sources` name, from the cache when it is current.
+pub fn load_compiled(sources: &Sources) -> Result<Loaded, LoadError> {
+    let Some(first) = sources.dirs.first() else {
+        let knowledge = load(sources)?;
+        return Ok(Loaded {
+            set: CompiledSet::build(&knowledge.rules),
+            knowledge: Some(knowledge),
+            from_cache: false,
+        });
+    };
+    let key = signature(sources);
+    let path = first.join(CACHE_DIR).join(format!("compiled-{key:016x}.bin"));
+    if let Ok(bytes) = std::fs::read(&path)
+        && let Ok(set) = postcard::from_bytes::<CompiledSet>(&bytes)
+    {
+        return Ok(Loaded { set, knowledge: None, from_cache: true });
+    }
+    let knowledge = load(sources)?;
+    let set = CompiledSet::build(&knowledge.rules);
+    store(&path, &set);
+    Ok(Loaded { set, knowledge: Some(knowledge), from_cache: false })
+}
+
+/// Writes the cache, replacing older ones; failures only cost speed, so they are ignored.
+fn store(path: &Path, set: &CompiledSet) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with("compiled-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    if let Ok(bytes) = postcard::to_allocvec(set) {
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+    }
+}
+
+/// A key that changes whenever kbx or any loaded rule or record file changes.
+fn signature(sources: &Sources) -> u64 {
+    let mut h = DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    sources.builtin.hash(&mut h);
+    if sources.builtin {
+        crate::builtin::FILES.hash(&mut h);
+    }
+    for dir in &sources.dirs {
+        std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).hash(&mut h);
+        for entry in walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.file_name() != CACHE_DIR)
+            .flatten()
+        {
+            let path: PathBuf = entry.path().into();
+            let relevant = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "md"));
+            if !relevant {
+                continue;
+            }
+            path.hash(&mut h);
+            if let Ok(meta) = entry.metadata() {
+                meta.len().hash(&mut h);
+                meta.modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map(|d| d.as_nanos())
+                    .hash(&mut h);
+            }
+        }
+        // A sibling kb/ folder may hold the records.
+        if let Some(kb) =
+            dir.parent().map(|p| p.join("kb")).filter(|k| k.is_dir() && !dir.join("kb").is_dir())
+        {
+            for entry in walkdir::WalkDir::new(&kb).sort_by_file_name().into_iter().flatten() {
+                entry.path().hash(&mut h);
+                if let Ok(meta) = entry.metadata() {
+                    meta.len().hash(&mut h);
+                    meta.modified().ok().hash(&mut h);
+                }
+            }
+        }
+    }
+    h.finish()
+}
