@@ -1,12 +1,15 @@
 //! Compiled rule sets on disk, so a pack of tens of thousands of rules loads in milliseconds. The YAML
-//! stays the source of truth: the cache is keyed by kbx's version and the path, size and modification
-//! time of every rule and record file, so adding, removing or changing any file makes kbx recompile (and
-//! report any problem in the files) on its next run. The cache lives in `.kbx-cache/` inside the first
+//! stays the source of truth: the cache is keyed by kbx's version, the path, size and modification time
+//! of every rule file, and the listing of the record folders, so adding, removing or changing a rule file,
+//! or adding or removing a record, makes kbx recompile (and report any problem in the files) on its next
+//! run. (A record's content does not change a diagnosis; `kbx show` reads records afresh.) The cache lives in `.kbx-cache/` inside the first
 //! `--rules` folder; when that is not writable kbx simply compiles every time.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
 
 use crate::engine::compiled::CompiledSet;
 use crate::rule::load::{Sources, load};
@@ -68,7 +71,9 @@ fn store(path: &Path, set: &CompiledSet) {
     }
 }
 
-/// A key that changes whenever kbx or any loaded rule or record file changes.
+/// A key that changes whenever kbx, a rule file, or the set of record files changes. Rule files are
+/// checked by size and modification time (in parallel: a stat is not free); record folders by their
+/// listing and their own modification time, since diagnosis only needs a record to exist.
 fn signature(sources: &Sources) -> u64 {
     let mut h = DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
@@ -78,39 +83,44 @@ fn signature(sources: &Sources) -> u64 {
     }
     for dir in &sources.dirs {
         std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).hash(&mut h);
+        let mut files: Vec<PathBuf> = Vec::new();
+        let mut folders: Vec<PathBuf> = Vec::new();
         for entry in walkdir::WalkDir::new(dir)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.file_name() != CACHE_DIR)
             .flatten()
         {
-            let path: PathBuf = entry.path().into();
-            let relevant = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "md"));
-            if !relevant {
+            let path = entry.path();
+            if entry.file_type().is_dir() {
+                folders.push(path.to_path_buf());
                 continue;
             }
-            path.hash(&mut h);
-            if let Ok(meta) = entry.metadata() {
-                meta.len().hash(&mut h);
-                meta.modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                    .map(|d| d.as_nanos())
-                    .hash(&mut h);
+            let ext = path.extension().and_then(|e| e.to_str());
+            if matches!(ext, Some("yaml" | "yml")) {
+                files.push(path.to_path_buf());
+            } else if ext == Some("md") {
+                path.hash(&mut h);
             }
         }
+        let stamps: Vec<Option<(u64, u128)>> = files.par_iter().map(|p| stamp(p)).collect();
+        files.hash(&mut h);
+        stamps.hash(&mut h);
+        folders.iter().map(|f| stamp(f)).collect::<Vec<_>>().hash(&mut h);
         // A sibling kb/ folder may hold the records.
-        if let Some(kb) =
-            dir.parent().map(|p| p.join("kb")).filter(|k| k.is_dir() && !dir.join("kb").is_dir())
-        {
+        if let Some(kb) = dir.parent().map(|p| p.join("kb")).filter(|k| k.is_dir() && !dir.join("kb").is_dir()) {
+            stamp(&kb).hash(&mut h);
             for entry in walkdir::WalkDir::new(&kb).sort_by_file_name().into_iter().flatten() {
                 entry.path().hash(&mut h);
-                if let Ok(meta) = entry.metadata() {
-                    meta.len().hash(&mut h);
-                    meta.modified().ok().hash(&mut h);
-                }
             }
         }
     }
     h.finish()
+}
+
+/// Size and modification time of a file or folder.
+fn stamp(path: &Path) -> Option<(u64, u128)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    Some((meta.len(), mtime))
 }

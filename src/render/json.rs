@@ -12,12 +12,14 @@
 //! | `matches[].title` | string | rule title |
 //! | `matches[].score` | number | 0 to 1, rounded to 3 decimals |
 //! | `matches[].confidence` | string | `high` (score ≥ 0.75), `medium` (≥ 0.45) or `low` |
+//! | `matches[].basis` | string | the tier of evidence that carried the match: `exact`, `fragment` or `lexical` |
 //! | `matches[].severity` | string | `info`, `low`, `medium`, `high` or `critical` |
 //! | `matches[].status` | string | `stable`, `draft` or `deprecated` |
 //! | `matches[].products` | array of strings | products the article applies to |
 //! | `matches[].evidence` | array | the symptoms that matched, in the rule's order |
 //! | `matches[].evidence[].symptom` | string | the symptom as stated, e.g. `code MAPI_E_TOO_MANY_SESSIONS` |
-//! | `matches[].evidence[].kind` | string | `text`, `regex` or `code` |
+//! | `matches[].evidence[].kind` | string | `text`, `regex`, `code`, or `lexical` (words shared with the rule's title, phrases and keywords) |
+//! | `matches[].evidence[].basis` | string | `exact` (the whole symptom), `fragment` (part of a phrase) or `lexical` |
 //! | `matches[].evidence[].matched` | string | the input text it matched |
 //! | `matches[].evidence[].start`, `.end` | integers | byte offsets of `matched` in the input (UTF-8) |
 //! | `matches[].causes` | array of strings | likely causes |
@@ -28,6 +30,11 @@
 //!
 //! `kbx rules list --format json` writes `{"schema_version", "rules": [{"id", "kb", "title", "severity",
 //! "status", "symptoms", "source"}]}`; `kbx show --format json` writes one rule in full with its kb record.
+//!
+//! `kbx diagnose --batch FILE.jsonl` writes one line `{"id", "matches"}` per input line, `id` as given and
+//! `matches` exactly as above. `kbx rules eval --format json` writes `{"schema_version", "overall",
+//! "by_kind": {KIND: {"queries", "hit_at_1", "hit_at_3", "mrr"}}, "misses": [{"id", "kind", "accept",
+//! "first": [kb, rule, score, basis] or null, "rank"}]}`.
 
 use std::io;
 
