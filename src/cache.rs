@@ -15,6 +15,10 @@ use crate::engine::compiled::CompiledSet;
 use crate::rule::load::{Sources, load};
 use crate::rule::{Knowledge, LoadError};
 
+/// Version of the compiled layout and of the scoring it stores; raise it on any change to either, so
+/// that older caches are not read.
+const FORMAT: u32 = 3;
+
 /// Folder, inside the first `--rules` folder, that holds the cache.
 pub const CACHE_DIR: &str = ".kbx-cache";
 
@@ -77,6 +81,7 @@ fn store(path: &Path, set: &CompiledSet) {
 fn signature(sources: &Sources) -> u64 {
     let mut h = DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
+    FORMAT.hash(&mut h);
     sources.builtin.hash(&mut h);
     if sources.builtin {
         crate::builtin::FILES.hash(&mut h);
@@ -108,7 +113,9 @@ fn signature(sources: &Sources) -> u64 {
         stamps.hash(&mut h);
         folders.iter().map(|f| stamp(f)).collect::<Vec<_>>().hash(&mut h);
         // A sibling kb/ folder may hold the records.
-        if let Some(kb) = dir.parent().map(|p| p.join("kb")).filter(|k| k.is_dir() && !dir.join("kb").is_dir()) {
+        if let Some(kb) =
+            dir.parent().map(|p| p.join("kb")).filter(|k| k.is_dir() && !dir.join("kb").is_dir())
+        {
             stamp(&kb).hash(&mut h);
             for entry in walkdir::WalkDir::new(&kb).sort_by_file_name().into_iter().flatten() {
                 entry.path().hash(&mut h);

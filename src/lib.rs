@@ -18,7 +18,7 @@ pub mod cache;
 pub mod cli;
 pub mod engine;
 pub mod eval;
-// pub mod import; (enabled once the parser lands)
+pub mod import;
 pub mod input;
 pub mod kb;
 pub mod normalise;

@@ -82,6 +82,13 @@ impl Normalised {
         }
     }
 
+    /// The words (indices) that overlap a byte span of the original input.
+    pub fn words_within(&self, span: &Range<usize>) -> Range<usize> {
+        let first = self.words.partition_point(|w| w.orig.end <= span.start);
+        let end = self.words.partition_point(|w| w.orig.start < span.end);
+        first..end.max(first)
+    }
+
     /// Maps a span of the normal form (on word boundaries) back to the span of the original input that
     /// holds the same words.
     pub fn original_span(&self, range: Range<usize>) -> Range<usize> {
@@ -94,6 +101,20 @@ impl Normalised {
         let last = last.clamp(first + 1, self.words.len()) - 1;
         self.words[first].orig.start..self.words[last].orig.end
     }
+}
+
+/// A near-verbatim form: case and punctuation kept, but curly quotes and dashes folded to ASCII, runs of
+/// whitespace (line wraps included) made one space, and leading and trailing punctuation dropped. Two
+/// texts with the same normal form that also agree here match character for character.
+pub fn verbatim(text: &str) -> String {
+    let folded = text.chars().map(|c| match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' => '"',
+        '\u{2010}'..='\u{2015}' => '-',
+        c => c,
+    });
+    let collapsed = folded.collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.trim_matches(|c: char| !is_word_char(c)).to_string()
 }
 
 /// Normal form of a short phrase, as a plain string.
@@ -110,6 +131,13 @@ mod tests {
         let wrapped = "INTERNAL error:\r\n  failed to create\n\u{201C}MAPI.Session\u{201D}.\u{2014}";
         assert_eq!(normalise(wrapped), "internal error failed to create mapi session");
         assert_eq!(normalise("Internal error: failed to create MAPI.Session."), normalise(wrapped));
+    }
+
+    #[test]
+    fn verbatim_keeps_case_and_punctuation_but_not_wraps_or_curly_quotes() {
+        assert_eq!(verbatim("  \u{201C}ID no. 0xc0020057.\u{201D}\r\n"), "ID no. 0xc0020057");
+        assert_eq!(verbatim("Cannot Open\r\n  Help File"), "Cannot Open Help File");
+        assert_ne!(verbatim("ID No: 1"), verbatim("ID no. 1"));
     }
 
     #[test]

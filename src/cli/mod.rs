@@ -5,6 +5,7 @@
 mod batch;
 mod diagnose;
 mod exit;
+mod kb;
 mod rules;
 mod show;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Work with the rule set.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Work with KB articles: import them into a rule pack.
+    #[command(subcommand)]
+    Kb(kb::KbCommand),
 }
 
 /// Which rules to load; shared by every subcommand.
@@ -113,6 +117,7 @@ where
         Command::Diagnose(args) => diagnose::run(args),
         Command::Show(args) => show::run(args),
         Command::Rules(cmd) => rules::run(cmd),
+        Command::Kb(cmd) => kb::run(cmd),
     };
     match result {
         Ok(status) => status,

@@ -59,6 +59,16 @@ pub struct Segment {
     pub words: Range<u32>,
     /// Offset of the anchor (rarest) word within the segment.
     pub anchor: u16,
+    /// Hash of the segment's near-verbatim form, to tell a character-for-character match.
+    pub verbatim: u64,
+}
+
+/// Hash of a near-verbatim text.
+pub fn verbatim_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// A regex symptom.
@@ -180,11 +190,16 @@ impl Builder {
         *self.set.vocab.entry(w.to_string()).or_insert(next)
     }
 
-    fn add_segment(&mut self, symptom: u32, text: &str) {
+    fn add_segment(&mut self, symptom: u32, text: &str, verbatim: &str) {
         let ids: Vec<u32> = text.split(' ').filter(|w| !w.is_empty()).map(|w| self.word(w)).collect();
         let start = self.set.words.len() as u32;
         self.set.words.extend(&ids);
-        self.set.segments.push(Segment { symptom, words: start..self.set.words.len() as u32, anchor: 0 });
+        self.set.segments.push(Segment {
+            symptom,
+            words: start..self.set.words.len() as u32,
+            anchor: 0,
+            verbatim: verbatim_hash(verbatim),
+        });
     }
 
     fn add_rule(&mut self, rule: &Rule) {
@@ -206,8 +221,8 @@ impl Builder {
             let kind = match &s.matcher {
                 Matcher::Text(p) => {
                     let seg_start = self.set.segments.len() as u32;
-                    for seg in &p.segments {
-                        self.add_segment(sym, seg);
+                    for (seg, verbatim) in p.segments.iter().zip(&p.verbatim) {
+                        self.add_segment(sym, seg, verbatim);
                         for w in seg.split(' ') {
                             doc.push(self.word(w));
                         }
@@ -217,7 +232,7 @@ impl Builder {
                 Matcher::Code(c) => match c.name_key() {
                     Some(name) => {
                         let seg_start = self.set.segments.len() as u32;
-                        self.add_segment(sym, &name);
+                        self.add_segment(sym, &name, &c.to_string());
                         doc.push(self.word(&name));
                         SymptomKind::Words { segments: seg_start..seg_start + 1, code: true }
                     }

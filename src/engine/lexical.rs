@@ -63,6 +63,8 @@ pub fn search(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Vec<Hit
             rule,
             symptom: None,
             span: norm.words_span(first, last + 1),
+            words: 0..0,
+            verbatim: false,
             contribution: LEXICAL_CEILING * (s / query_weight).min(1.0),
             basis: Basis::Lexical,
         });

@@ -61,6 +61,8 @@ pub struct Finding {
     pub confidence: Confidence,
     /// The tier of the strongest evidence.
     pub basis: Basis,
+    /// Matched phrases that the input holds character for character; breaks ties between equal scores.
+    pub verbatim: usize,
     /// Symptoms in the rule's order, then lexical evidence.
     pub evidence: Vec<Evidence>,
 }
@@ -131,23 +133,25 @@ impl Engine {
         let norm = Normalised::new(text);
         let q = search::word_ids(&self.set, &norm);
         let mut hits = Vec::new();
-        search::exact_words(&self.set, &q, &norm, &mut hits);
-        search::numbers(&self.set, text, &mut hits);
-        self.regex_hits(text, &mut hits);
-        if self.best(&hits) < STRONG {
+        search::exact_words(&self.set, text, &q, &norm, &mut hits);
+        search::numbers(&self.set, text, &norm, &mut hits);
+        self.regex_hits(text, &norm, &mut hits);
+        let values: Vec<f64> = norm.words().map(score::word_value).collect();
+        if self.best(&hits, &values) < STRONG {
             let exact = hits.clone();
             search::fragments(&self.set, &q, &norm, &exact, &mut hits);
         }
-        if self.best(&hits) < STRONG {
+        if self.best(&hits, &values) < STRONG {
             lexical::search(&self.set, &q, &norm, &mut hits);
         }
-        let mut findings = self.score(hits);
+        let mut findings = self.score(hits, &values);
         findings.retain(|f| f.score >= query.min_score);
         findings.sort_by(|a, b| {
             let (ra, rb) = (&self.set.rules[a.rule], &self.set.rules[b.rule]);
             b.score
                 .total_cmp(&a.score)
                 .then(ra.status.rank().cmp(&rb.status.rank()))
+                .then(b.verbatim.cmp(&a.verbatim))
                 .then(rb.builtin.cmp(&ra.builtin))
                 .then(ra.id.cmp(&rb.id))
         });
@@ -155,7 +159,7 @@ impl Engine {
         findings
     }
 
-    fn regex_hits(&self, text: &str, out: &mut Vec<Hit>) {
+    fn regex_hits(&self, text: &str, norm: &Normalised, out: &mut Vec<Hit>) {
         let mut candidates = self.unfiltered.clone();
         if let Some(ac) = &self.regex_literals {
             for m in ac.find_overlapping_iter(text) {
@@ -174,6 +178,8 @@ impl Engine {
                     rule: sym.rule,
                     symptom: Some(usize::from(sym.index)),
                     span: m.range(),
+                    words: norm.words_within(&m.range()),
+                    verbatim: false,
                     contribution: f64::from(sym.contribution),
                     basis: Basis::Exact,
                 });
@@ -182,22 +188,37 @@ impl Engine {
     }
 
     /// The best score the hits so far give any rule.
-    fn best(&self, hits: &[Hit]) -> f64 {
-        self.score(hits.to_vec()).iter().map(|f| f.score).fold(0.0, f64::max)
+    fn best(&self, hits: &[Hit], values: &[f64]) -> f64 {
+        self.score(hits.to_vec(), values).iter().map(|f| f.score).fold(0.0, f64::max)
     }
 
-    fn score(&self, hits: Vec<Hit>) -> Vec<Finding> {
+    fn score(&self, hits: Vec<Hit>, values: &[f64]) -> Vec<Finding> {
         let mut by_rule: HashMap<u32, Vec<Hit>> = HashMap::new();
         for hit in hits {
             by_rule.entry(hit.rule).or_default().push(hit);
         }
-        by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits)).collect()
+        by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits, values)).collect()
     }
 
-    fn finding(&self, rule: u32, mut hits: Vec<Hit>) -> Option<Finding> {
+    fn finding(&self, rule: u32, mut hits: Vec<Hit>, values: &[f64]) -> Option<Finding> {
         // One piece of evidence per symptom: the strongest.
         hits.sort_by(|a, b| a.symptom.cmp(&b.symptom).then(b.contribution.total_cmp(&a.contribution)));
         hits.dedup_by(|later, first| later.symptom == first.symptom);
+        // Each word of the input is evidence once: of symptoms that matched the same words, the strongest
+        // counts and the others are left out.
+        hits.sort_by(|a, b| b.contribution.total_cmp(&a.contribution).then(a.symptom.cmp(&b.symptom)));
+        let mut used = vec![false; values.len()];
+        hits.retain(|h| {
+            if h.words.is_empty() {
+                return true;
+            }
+            let fresh = h.words.clone().filter(|&i| !used[i]).count();
+            if fresh * 2 < h.words.len() {
+                return false;
+            }
+            h.words.clone().for_each(|i| used[i] = true);
+            true
+        });
         let entry = &self.set.rules[rule as usize];
         let symptoms = &self.set.symptoms[entry.symptoms.start as usize..entry.symptoms.end as usize];
         let all_required = symptoms
@@ -207,17 +228,23 @@ impl Engine {
             return None;
         }
         let phrases = hits.iter().any(|h| h.symptom.is_some());
-        let score = score::combine(hits.iter().map(|h| {
+        let evidence = score::combine(hits.iter().map(|h| {
             if h.symptom.is_none() && phrases {
                 h.contribution * LEXICAL_BESIDE_PHRASES
             } else {
                 h.contribution
             }
         }));
+        // Of two rules with equally strong evidence, the one that explains more of the input ranks first.
+        let total: f64 = values.iter().sum();
+        let covered: f64 = values.iter().zip(&used).filter(|(_, u)| **u).map(|(v, _)| v).sum();
+        let coverage = if total > 0.0 && phrases { covered / total } else { 0.0 };
+        let score = evidence * score::coverage_factor(coverage);
         let basis = hits
             .iter()
             .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
             .map_or(Basis::Lexical, |h| h.basis);
+        let verbatim = hits.iter().filter(|h| h.verbatim).count();
         hits.sort_by_key(|h| (h.symptom.is_none(), h.symptom));
         let evidence = hits
             .into_iter()
@@ -228,7 +255,14 @@ impl Engine {
                 basis: h.basis,
             })
             .collect();
-        Some(Finding { rule: rule as usize, score, confidence: Confidence::of(score), basis, evidence })
+        Some(Finding {
+            rule: rule as usize,
+            score,
+            confidence: Confidence::of(score),
+            basis,
+            verbatim,
+            evidence,
+        })
     }
 }
 
@@ -329,7 +363,8 @@ mod tests {
     #[test]
     fn evidence_shared_by_many_articles_counts_less() {
         let shared = "  - text: 'access is denied'\n";
-        let rules = vec![rule("one", "Q1", "stable", shared), rule("two", "Q2", "stable", shared)];
+        let rules: Vec<Rule> =
+            (1..=5).map(|i| rule(&format!("r{i}"), &format!("Q{i}"), "stable", shared)).collect();
         let alone = vec![rule("one", "Q1", "stable", shared)];
         let both = Engine::from_rules(&rules).diagnose("access is denied", &Query::default());
         let single = Engine::from_rules(&alone).diagnose("access is denied", &Query::default());

@@ -25,7 +25,7 @@ const COMMON_WORDS: &[&str] = &[
 ];
 
 /// The most any one symptom can contribute, so that no single piece of evidence is certainty.
-const MAX_CONTRIBUTION: f64 = 0.99;
+const MAX_CONTRIBUTION: f64 = 0.9999;
 
 /// Specificity of a generic code such as 0x80004005.
 pub const GENERIC_CODE: f64 = 0.25;
@@ -48,10 +48,13 @@ pub fn word_value(word: &str) -> f64 {
     if COMMON_WORDS.contains(&word) { COMMON_WORD_VALUE } else { 1.0 }
 }
 
-/// Specificity from a count of informative words: 1 word 0.45, 3 words 0.75, about 5 or more 1.
+/// Specificity from a count of informative words: `1 − e^(−n / 1.8)`, so 1 word 0.43, 3 words 0.81,
+/// 5 words 0.94, 8 words 0.99; it keeps growing, so a longer matched message always counts more.
 pub fn words_specificity(informative: f64) -> f64 {
-    (0.3 + 0.15 * informative).min(1.0)
+    1.0 - (-informative / SPECIFICITY_SCALE).exp()
 }
+
+const SPECIFICITY_SCALE: f64 = 1.8;
 
 /// How distinctive a symptom is on its own, in (0, 1].
 pub fn specificity(symptom: &Symptom) -> f64 {
@@ -69,9 +72,27 @@ pub fn specificity(symptom: &Symptom) -> f64 {
     }
 }
 
-/// Discount for evidence shared by the rules of `articles` articles.
+/// Discount for evidence shared by the rules of `articles` articles: gentle, since articles that quote
+/// the same message are usually all right answers; it marks evidence that many articles share.
 pub fn sharing(articles: usize) -> f64 {
-    1.0 / (1.0 + (articles.max(1) as f64).ln())
+    if articles <= SHARED_FREELY {
+        return 1.0;
+    }
+    1.0 / (1.0 + SHARING_SLOPE * (articles as f64 / SHARED_FREELY as f64).ln())
+}
+
+/// A message quoted by this many articles or fewer is not discounted.
+const SHARED_FREELY: usize = 3;
+
+const SHARING_SLOPE: f64 = 0.25;
+
+/// Share of a score kept when the evidence explains none of the input's words (the rest scales with the
+/// share it does explain).
+pub const COVERAGE_FLOOR: f64 = 0.85;
+
+/// The factor for evidence that covers `coverage` (0 to 1) of the input's words, by informative weight.
+pub fn coverage_factor(coverage: f64) -> f64 {
+    COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage.clamp(0.0, 1.0)
 }
 
 /// One symptom's contribution.
@@ -129,7 +150,7 @@ mod tests {
             sym(Matcher::Text(Phrase::parse("Internal error: failed to create MAPI.Session.").unwrap()));
         let generic = sym(Matcher::Code(Code::parse("0x80004005").unwrap()));
         let named = sym(Matcher::Code(Code::parse("MAPI_E_TOO_MANY_SESSIONS").unwrap()));
-        assert_eq!(specificity(&message), 1.0);
+        assert!(specificity(&message) > 0.85, "{}", specificity(&message));
         assert!(specificity(&generic) < specificity(&named));
         assert!(specificity(&named) < specificity(&message));
         let short = sym(Matcher::Text(Phrase::parse("access denied").unwrap()));
@@ -149,7 +170,8 @@ mod tests {
     #[test]
     fn shared_evidence_counts_less() {
         assert_eq!(sharing(1), 1.0);
-        assert!(sharing(10) < sharing(2));
+        assert_eq!(sharing(3), 1.0);
+        assert!(sharing(30) < sharing(5) && sharing(5) < 1.0);
     }
 
     #[test]

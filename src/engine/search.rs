@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::compiled::{CompiledSet, SymptomKind};
+use super::compiled::{CompiledSet, SymptomKind, verbatim_hash};
 use super::score;
-use crate::normalise::Normalised;
+use crate::normalise::{Normalised, verbatim};
 use crate::rule::{code, phrase::MAX_PLACEHOLDER_WORDS};
 
 /// Which tier of evidence a match rests on.
@@ -42,6 +42,10 @@ pub struct Hit {
     pub symptom: Option<usize>,
     /// Byte span of the input.
     pub span: Range<usize>,
+    /// The input's words (indices) it covers; empty for lexical evidence.
+    pub words: Range<usize>,
+    /// The input holds the phrase character for character (case and punctuation too).
+    pub verbatim: bool,
     pub contribution: f64,
     pub basis: Basis,
 }
@@ -66,18 +70,22 @@ pub fn word_ids(set: &CompiledSet, norm: &Normalised) -> Vec<u32> {
 }
 
 /// Exact matches of phrase and code-name symptoms.
-pub fn exact_words(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Vec<Hit>) {
-    // Segment id → starts (word index) where it occurs.
-    let mut seg_hits: HashMap<u32, Vec<usize>> = HashMap::new();
+pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, out: &mut Vec<Hit>) {
+    // Segment id → starts (word index) where it occurs, and whether verbatim there.
+    let mut seg_hits: HashMap<u32, Vec<(usize, bool)>> = HashMap::new();
     for (i, &w) in q.iter().enumerate() {
         if w == NONE {
             continue;
         }
         for &(seg, off) in set.anchors.get(w) {
             let Some(start) = i.checked_sub(usize::from(off)) else { continue };
-            let words = set.segment_words(&set.segments[seg as usize]);
+            let segment = &set.segments[seg as usize];
+            let words = set.segment_words(segment);
             if q.get(start..start + words.len()) == Some(words) {
-                seg_hits.entry(seg).or_default().push(start);
+                let span = norm.words_span(start, start + words.len());
+                let verbatim =
+                    text.get(span).is_some_and(|t| verbatim_hash(&verbatim(t)) == segment.verbatim);
+                seg_hits.entry(seg).or_default().push((start, verbatim));
             }
         }
     }
@@ -87,11 +95,13 @@ pub fn exact_words(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Ve
     for sym in symptoms {
         let entry = &set.symptoms[sym as usize];
         let SymptomKind::Words { segments, .. } = &entry.kind else { continue };
-        if let Some(words) = chain(set, segments.clone(), &seg_hits) {
+        if let Some((words, verbatim)) = chain(set, segments.clone(), &seg_hits) {
             out.push(Hit {
                 rule: entry.rule,
                 symptom: Some(usize::from(entry.index)),
                 span: norm.words_span(words.start, words.end),
+                words,
+                verbatim,
                 contribution: f64::from(entry.contribution),
                 basis: Basis::Exact,
             });
@@ -99,31 +109,40 @@ pub fn exact_words(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Ve
     }
 }
 
-/// The first occurrence of segments `segs` in order, each within the wildcard's reach of the one before.
-fn chain(set: &CompiledSet, segs: Range<u32>, hits: &HashMap<u32, Vec<usize>>) -> Option<Range<usize>> {
+/// The first occurrence of segments `segs` in order, each within the wildcard's reach of the one before,
+/// and whether every segment is verbatim there.
+fn chain(
+    set: &CompiledSet,
+    segs: Range<u32>,
+    hits: &HashMap<u32, Vec<(usize, bool)>>,
+) -> Option<(Range<usize>, bool)> {
     let first = segs.start;
-    'starts: for &start in hits.get(&first)? {
+    'starts: for &(start, first_verbatim) in hits.get(&first)? {
         let mut end = start + set.segments[first as usize].words.len();
+        let mut verbatim = first_verbatim;
         for seg in segs.start + 1..segs.end {
             let len = set.segments[seg as usize].words.len();
             let next = hits
                 .get(&seg)?
                 .iter()
                 .copied()
-                .filter(|&s| s >= end && s - end <= MAX_PLACEHOLDER_WORDS)
+                .filter(|&(s, _)| s >= end && s - end <= MAX_PLACEHOLDER_WORDS)
                 .min();
             match next {
-                Some(s) => end = s + len,
+                Some((s, v)) => {
+                    end = s + len;
+                    verbatim &= v;
+                }
                 None => continue 'starts,
             }
         }
-        return Some(start..end);
+        return Some((start..end, verbatim));
     }
     None
 }
 
 /// Numeric codes in any written form.
-pub fn numbers(set: &CompiledSet, text: &str, out: &mut Vec<Hit>) {
+pub fn numbers(set: &CompiledSet, text: &str, norm: &Normalised, out: &mut Vec<Hit>) {
     if set.codes.is_empty() {
         return;
     }
@@ -138,6 +157,8 @@ pub fn numbers(set: &CompiledSet, text: &str, out: &mut Vec<Hit>) {
                     rule: entry.rule,
                     symptom: Some(usize::from(entry.index)),
                     span: m.span.clone(),
+                    words: norm.words_within(&m.span),
+                    verbatim: false,
                     contribution: f64::from(entry.contribution),
                     basis: Basis::Exact,
                 });
@@ -214,6 +235,8 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
             rule: entry.rule,
             symptom: Some(usize::from(entry.index)),
             span: norm.words_span(words.start, words.end),
+            words,
+            verbatim: false,
             contribution,
             basis: Basis::Fragment,
         });

@@ -22,17 +22,22 @@ pub struct Phrase {
     /// The literal parts in normal form, in order; placeholders lie between them. Placeholders before the
     /// first or after the last part add nothing and are dropped.
     pub segments: Vec<String>,
+    /// The same parts in near-verbatim form ([`crate::normalise::verbatim`]).
+    pub verbatim: Vec<String>,
 }
 
 impl Phrase {
     /// Reads a phrase; `None` when nothing matchable is left after normalisation.
     pub fn parse(source: &str) -> Option<Phrase> {
-        let segments: Vec<String> =
-            PLACEHOLDER.split(source).map(normalise).filter(|s| !s.is_empty()).collect();
+        let (segments, verbatim): (Vec<String>, Vec<String>) = PLACEHOLDER
+            .split(source)
+            .map(|part| (normalise(part), crate::normalise::verbatim(part)))
+            .filter(|(s, _)| !s.is_empty())
+            .unzip();
         if segments.is_empty() {
             return None;
         }
-        Some(Phrase { source: source.to_string(), segments })
+        Some(Phrase { source: source.to_string(), segments, verbatim })
     }
 
     /// True when the phrase has wildcards between its parts.
