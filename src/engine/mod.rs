@@ -63,12 +63,17 @@ pub struct Finding {
     pub basis: Basis,
     /// Matched phrases that the input holds character for character; breaks ties between equal scores.
     pub verbatim: usize,
+    /// Share of the input's known words (by weight) that the evidence explains, 0 to 1.
+    pub coverage: f64,
     /// Symptoms in the rule's order, then lexical evidence.
     pub evidence: Vec<Evidence>,
 }
 
-/// A score from which a match counts as strong: weaker tiers are not searched beyond it.
+/// A score from which a match counts as strong: weaker tiers are not searched beyond it...
 const STRONG: f64 = 0.75;
+/// ...as long as its evidence explains this share of the input (else fragments of longer messages that
+/// would explain more are looked for too).
+const EXPLAINED: f64 = 0.9;
 /// Lexical evidence beside phrase evidence counts this much of its value (it breaks ties).
 const LEXICAL_BESIDE_PHRASES: f64 = 0.2;
 
@@ -136,12 +141,26 @@ impl Engine {
         search::exact_words(&self.set, text, &q, &norm, &mut hits);
         search::numbers(&self.set, text, &norm, &mut hits);
         self.regex_hits(text, &norm, &mut hits);
-        let values: Vec<f64> = norm.words().map(score::word_value).collect();
-        if self.best(&hits, &values) < STRONG {
+        // What each input word counts for coverage: its rarity among the rules' phrases, a quarter of it
+        // for numbers (timestamps, ids) and common words; words no rule knows count nothing, since no rule
+        // can explain them.
+        let values: Vec<f64> =
+            norm.words()
+                .zip(&q)
+                .map(|(w, &id)| {
+                    if id == u32::MAX {
+                        0.0
+                    } else {
+                        score::coverage_value(w) * search::rarity(&self.set, id)
+                    }
+                })
+                .collect();
+        let top = self.best(&hits, &values);
+        if top.0 < STRONG || top.1 < EXPLAINED {
             let exact = hits.clone();
             search::fragments(&self.set, &q, &norm, &exact, &mut hits);
         }
-        if self.best(&hits, &values) < STRONG {
+        if self.best(&hits, &values).0 < STRONG {
             lexical::search(&self.set, &q, &norm, &mut hits);
         }
         let mut findings = self.score(hits, &values);
@@ -187,9 +206,12 @@ impl Engine {
         }
     }
 
-    /// The best score the hits so far give any rule.
-    fn best(&self, hits: &[Hit], values: &[f64]) -> f64 {
-        self.score(hits.to_vec(), values).iter().map(|f| f.score).fold(0.0, f64::max)
+    /// The best score the hits so far give any rule, and the coverage of that rule's evidence.
+    fn best(&self, hits: &[Hit], values: &[f64]) -> (f64, f64) {
+        self.score(hits.to_vec(), values)
+            .iter()
+            .map(|f| (f.score, f.coverage))
+            .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a })
     }
 
     fn score(&self, hits: Vec<Hit>, values: &[f64]) -> Vec<Finding> {
@@ -261,6 +283,7 @@ impl Engine {
             confidence: Confidence::of(score),
             basis,
             verbatim,
+            coverage,
             evidence,
         })
     }

@@ -43,6 +43,12 @@ pub fn informative_words(normalised: &str) -> f64 {
     normalised.split(' ').filter(|w| !w.is_empty()).map(word_value).sum()
 }
 
+/// How much an input word counts toward coverage: a quarter for a common word or a number (timestamps,
+/// process ids and counters surround messages in logs), else 1.
+pub fn coverage_value(word: &str) -> f64 {
+    if word.bytes().all(|b| b.is_ascii_digit()) { COMMON_WORD_VALUE } else { word_value(word) }
+}
+
 /// How much one normalised word counts: 1, or a quarter for a common word.
 pub fn word_value(word: &str) -> f64 {
     if COMMON_WORDS.contains(&word) { COMMON_WORD_VALUE } else { 1.0 }
@@ -88,7 +94,7 @@ const SHARING_SLOPE: f64 = 0.25;
 
 /// Share of a score kept when the evidence explains none of the input's words (the rest scales with the
 /// share it does explain).
-pub const COVERAGE_FLOOR: f64 = 0.85;
+pub const COVERAGE_FLOOR: f64 = 0.6;
 
 /// The factor for evidence that covers `coverage` (0 to 1) of the input's words, by informative weight.
 pub fn coverage_factor(coverage: f64) -> f64 {

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::compiled::{CompiledSet, SymptomKind, verbatim_hash};
-use super::score;
 use crate::normalise::{Normalised, verbatim};
 use crate::rule::{code, phrase::MAX_PLACEHOLDER_WORDS};
 
@@ -61,6 +60,11 @@ const FRAGMENT_MIN_WORDS: usize = 3;
 const FRAGMENT_MIN_INFORMATIVE: f64 = 2.0;
 /// A fragment never counts as much as the whole phrase.
 const FRAGMENT_FACTOR: f64 = 0.9;
+/// Rarity (sum over the words that line up) at which a fragment's strength reaches 63%: about two rare
+/// words.
+const FRAGMENT_RARITY_SCALE: f64 = 10.0;
+/// How much the share of the phrase that lines up matters (a prefix of 60% keeps 88% with 0.25).
+const FRAGMENT_SHARE_POWER: f64 = 0.25;
 /// At most this many fragment candidates are aligned per input.
 const FRAGMENT_CANDIDATES: usize = 200;
 
@@ -188,10 +192,16 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
     let mut candidates: Vec<((u32, i32), u16)> = diagonals.into_iter().filter(|&(_, n)| n >= 2).collect();
     candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     candidates.truncate(FRAGMENT_CANDIDATES);
-
-    // Best alignment per symptom: (informative weight matched, words matched, span).
-    let mut best: HashMap<u32, (f64, usize, Range<usize>)> = HashMap::new();
+    // Per segment, its candidate diagonals, best first: a dropped or an added word shifts the diagonal,
+    // so one alignment may use several.
+    let mut per_segment: HashMap<u32, Vec<i32>> = HashMap::new();
     for ((seg, diag), _) in candidates {
+        per_segment.entry(seg).or_default().push(diag);
+    }
+
+    // Best alignment per segment.
+    let mut best: HashMap<u32, Alignment> = HashMap::new();
+    for (seg, mut diagonals) in per_segment {
         let segment = &set.segments[seg as usize];
         let entry = &set.symptoms[segment.symptom as usize];
         if matched.contains(&(entry.rule, Some(usize::from(entry.index)))) {
@@ -200,37 +210,46 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
         if let SymptomKind::Words { code: true, .. } = entry.kind {
             continue;
         }
-        let words = set.segment_words(segment);
-        let (mut inf, mut count, mut first, mut last) = (0.0, 0usize, usize::MAX, 0usize);
-        for (j, &w) in words.iter().enumerate() {
-            let qi = j as i32 - diag;
-            if qi >= 0 && q.get(qi as usize) == Some(&w) {
-                inf += informative(set, w);
-                count += 1;
-                first = first.min(qi as usize);
-                last = qi as usize + 1;
-            }
-        }
-        let slot = best.entry(segment.symptom).or_insert((0.0, 0, 0..0));
-        if inf > slot.0 {
-            *slot = (inf, count, first..last);
-        }
+        diagonals.truncate(MAX_DIAGONALS);
+        best.insert(seg, align(set, set.segment_words(segment), q, &diagonals));
     }
-    for (sym, (inf, count, words)) in best {
-        if count < FRAGMENT_MIN_WORDS || inf < FRAGMENT_MIN_INFORMATIVE {
+    // A phrase's parts (between wildcards) add up.
+    let mut by_symptom: HashMap<u32, Alignment> = HashMap::new();
+    for (seg, a) in best {
+        let total = by_symptom
+            .entry(set.segments[seg as usize].symptom)
+            .or_insert(Alignment { first: usize::MAX, ..Alignment::default() });
+        total.rarity += a.rarity;
+        total.informative += a.informative;
+        total.count += a.count;
+        total.first = total.first.min(a.first);
+        total.last = total.last.max(a.last);
+        total.positions.extend(a.positions);
+    }
+    for (sym, a) in by_symptom {
+        if a.count < FRAGMENT_MIN_WORDS || a.informative < FRAGMENT_MIN_INFORMATIVE {
             continue;
         }
         let entry = &set.symptoms[sym as usize];
         let SymptomKind::Words { segments, .. } = &entry.kind else { continue };
-        let total: f64 = segments
+        let whole: f64 = segments
             .clone()
             .flat_map(|s| set.segment_words(&set.segments[s as usize]).to_vec())
-            .map(|w| informative(set, w))
+            .map(|w| rarity(set, w))
             .sum();
-        let coverage = (inf / total.max(inf)).clamp(0.0, 1.0);
-        let whole = score::words_specificity(total);
-        let part = score::words_specificity(inf);
-        let contribution = f64::from(entry.contribution) * (part / whole) * coverage.sqrt() * FRAGMENT_FACTOR;
+        let share = (a.rarity / whole.max(a.rarity)).clamp(0.0, 1.0);
+        // Input words inside the aligned stretch that do not line up are disagreement (another code,
+        // another name): the share of the stretch's rarity that does line up.
+        let stretch: f64 = (a.first..a.last).map(|i| q.get(i).map_or(0.0, |&w| input_rarity(set, w))).sum();
+        let agreed: f64 = a.positions.iter().map(|&i| q.get(i).map_or(0.0, |&w| input_rarity(set, w))).sum();
+        let agreement = if stretch > 0.0 { (agreed / stretch).clamp(0.0, 1.0) } else { 1.0 };
+        let strength = 1.0 - (-a.rarity / FRAGMENT_RARITY_SCALE).exp();
+        let contribution = f64::from(entry.contribution)
+            * strength
+            * share.powf(FRAGMENT_SHARE_POWER)
+            * agreement.powi(2)
+            * FRAGMENT_FACTOR;
+        let words = a.first..a.last.max(a.first);
         out.push(Hit {
             rule: entry.rule,
             symptom: Some(usize::from(entry.index)),
@@ -241,6 +260,61 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
             basis: Basis::Fragment,
         });
     }
+}
+
+/// Diagonals one phrase part may use in its alignment.
+const MAX_DIAGONALS: usize = 4;
+
+/// Lines `words` up with the input `q` along `diagonals` (input index = word index − diagonal), in order:
+/// each word takes the first diagonal on which it matches an input word after the previous match.
+fn align(set: &CompiledSet, words: &[u32], q: &[u32], diagonals: &[i32]) -> Alignment {
+    let mut a = Alignment { first: usize::MAX, ..Alignment::default() };
+    let mut next = 0usize;
+    for (j, &w) in words.iter().enumerate() {
+        let hit = diagonals.iter().find_map(|&d| {
+            let qi = usize::try_from(j as i32 - d).ok()?;
+            (qi >= next && q.get(qi) == Some(&w)).then_some(qi)
+        });
+        if let Some(qi) = hit {
+            a.rarity += rarity(set, w);
+            a.positions.push(qi);
+            a.informative += informative(set, w);
+            a.count += 1;
+            a.first = a.first.min(qi);
+            a.last = qi + 1;
+            next = qi + 1;
+        }
+    }
+    a
+}
+
+/// How one phrase part lines up with the input.
+#[derive(Debug, Clone, Default)]
+struct Alignment {
+    /// Sum of the rarity of the words that line up.
+    rarity: f64,
+    /// Their informative weight.
+    informative: f64,
+    count: usize,
+    /// The input words (indices) from the first to the last that line up.
+    first: usize,
+    last: usize,
+    /// The input words that line up.
+    positions: Vec<usize>,
+}
+
+/// Rarity of an input word; a word no rule knows (a typo, a filled-in name) counts as fairly common.
+fn input_rarity(set: &CompiledSet, w: u32) -> f64 {
+    if w == NONE { UNKNOWN_WORD_RARITY } else { rarity(set, w) }
+}
+
+/// Rarity given to input words no rule knows.
+const UNKNOWN_WORD_RARITY: f64 = 2.0;
+
+/// How rare a word is among the phrase parts of the set: `ln(1 + parts / parts holding it)`.
+pub fn rarity(set: &CompiledSet, w: u32) -> f64 {
+    let holding = set.positions.get(w).len().max(1) as f64;
+    (1.0 + set.segments.len() as f64 / holding).ln()
 }
 
 /// Informative weight of a word id (common words count a quarter).
