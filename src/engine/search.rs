@@ -60,9 +60,6 @@ const FRAGMENT_MIN_WORDS: usize = 3;
 const FRAGMENT_MIN_INFORMATIVE: f64 = 2.0;
 /// A fragment never counts as much as the whole phrase.
 const FRAGMENT_FACTOR: f64 = 0.9;
-/// Rarity (sum over the words that line up) at which a fragment's strength reaches 63%: about two rare
-/// words.
-const FRAGMENT_RARITY_SCALE: f64 = 10.0;
 /// How much the share of the phrase that lines up matters (a prefix of 60% keeps 88% with 0.25).
 const FRAGMENT_SHARE_POWER: f64 = 0.25;
 /// At most this many fragment candidates are aligned per input.
@@ -240,10 +237,13 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
         let share = (a.rarity / whole.max(a.rarity)).clamp(0.0, 1.0);
         // Input words inside the aligned stretch that do not line up are disagreement (another code,
         // another name): the share of the stretch's rarity that does line up.
-        let stretch: f64 = (a.first..a.last).map(|i| q.get(i).map_or(0.0, |&w| input_rarity(set, w))).sum();
-        let agreed: f64 = a.positions.iter().map(|&i| q.get(i).map_or(0.0, |&w| input_rarity(set, w))).sum();
+        // A word no rule knows (a typo, a filled-in name) counts half as much as an aligned word.
+        let unknown = UNKNOWN_WORD_SHARE * a.rarity / a.count.max(1) as f64;
+        let weigh = |i: usize| q.get(i).map_or(0.0, |&w| if w == NONE { unknown } else { rarity(set, w) });
+        let stretch: f64 = (a.first..a.last).map(weigh).sum();
+        let agreed: f64 = a.positions.iter().map(|&i| weigh(i)).sum();
         let agreement = if stretch > 0.0 { (agreed / stretch).clamp(0.0, 1.0) } else { 1.0 };
-        let strength = 1.0 - (-a.rarity / FRAGMENT_RARITY_SCALE).exp();
+        let strength = 1.0 - (-a.rarity / unique_rarity(set)).exp();
         let contribution = f64::from(entry.contribution)
             * strength
             * share.powf(FRAGMENT_SHARE_POWER)
@@ -303,13 +303,14 @@ struct Alignment {
     positions: Vec<usize>,
 }
 
-/// Rarity of an input word; a word no rule knows (a typo, a filled-in name) counts as fairly common.
-fn input_rarity(set: &CompiledSet, w: u32) -> f64 {
-    if w == NONE { UNKNOWN_WORD_RARITY } else { rarity(set, w) }
-}
+/// Share of an aligned word's rarity that an unknown input word inside the aligned stretch counts.
+const UNKNOWN_WORD_SHARE: f64 = 0.5;
 
-/// Rarity given to input words no rule knows.
-const UNKNOWN_WORD_RARITY: f64 = 2.0;
+/// The rarity of a word that only one phrase part holds: a fragment's strength reaches 63% at this
+/// much aligned rarity.
+fn unique_rarity(set: &CompiledSet) -> f64 {
+    (1.0 + set.segments.len() as f64).ln()
+}
 
 /// How rare a word is among the phrase parts of the set: `ln(1 + parts / parts holding it)`.
 pub fn rarity(set: &CompiledSet, w: u32) -> f64 {
