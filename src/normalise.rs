@@ -107,14 +107,36 @@ impl Normalised {
 /// whitespace (line wraps included) made one space, and leading and trailing punctuation dropped. Two
 /// texts with the same normal form that also agree here match character for character.
 pub fn verbatim(text: &str) -> String {
-    let folded = text.chars().map(|c| match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' => '"',
-        '\u{2010}'..='\u{2015}' => '-',
-        c => c,
-    });
-    let collapsed = folded.collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = fold_punctuation(text).split_whitespace().collect::<Vec<_>>().join(" ");
     collapsed.trim_matches(|c: char| !is_word_char(c)).to_string()
+}
+
+/// The punctuation before the first word and after the last word of `text` (quotes, brackets, a final
+/// period), with curly quotes and dashes folded to ASCII and whitespace removed.
+pub fn edges(text: &str) -> (String, String) {
+    let folded: String = fold_punctuation(text).chars().filter(|c| !c.is_whitespace()).collect();
+    let head: String = folded.chars().take_while(|c| !is_word_char(*c)).collect();
+    let tail: String = folded
+        .chars()
+        .rev()
+        .take_while(|c| !is_word_char(*c))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (head, tail)
+}
+
+/// Curly quotes to straight ones, dashes to `-`.
+pub fn fold_punctuation(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' => '"',
+            '\u{2010}'..='\u{2015}' => '-',
+            c => c,
+        })
+        .collect()
 }
 
 /// Normal form of a short phrase, as a plain string.
@@ -138,6 +160,8 @@ mod tests {
         assert_eq!(verbatim("  \u{201C}ID no. 0xc0020057.\u{201D}\r\n"), "ID no. 0xc0020057");
         assert_eq!(verbatim("Cannot Open\r\n  Help File"), "Cannot Open Help File");
         assert_ne!(verbatim("ID No: 1"), verbatim("ID no. 1"));
+        assert_eq!(edges(" \u{201C}Setup failed ( \"\" ).\r\n"), ("\"".to_string(), "(\"\").".to_string()));
+        assert_eq!(edges("plain"), (String::new(), String::new()));
     }
 
     #[test]

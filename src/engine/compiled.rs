@@ -61,6 +61,10 @@ pub struct Segment {
     pub anchor: u16,
     /// Hash of the segment's near-verbatim form, to tell a character-for-character match.
     pub verbatim: u64,
+    /// The same, lower-cased: a match character for character but for case.
+    pub verbatim_caseless: u64,
+    /// The punctuation before and after it in the rule ([`crate::normalise::edges`]).
+    pub edges: (String, String),
 }
 
 /// Hash of a near-verbatim text.
@@ -190,7 +194,7 @@ impl Builder {
         *self.set.vocab.entry(w.to_string()).or_insert(next)
     }
 
-    fn add_segment(&mut self, symptom: u32, text: &str, verbatim: &str) {
+    fn add_segment(&mut self, symptom: u32, text: &str, verbatim: &str, edges: (String, String)) {
         let ids: Vec<u32> = text.split(' ').filter(|w| !w.is_empty()).map(|w| self.word(w)).collect();
         let start = self.set.words.len() as u32;
         self.set.words.extend(&ids);
@@ -199,6 +203,8 @@ impl Builder {
             words: start..self.set.words.len() as u32,
             anchor: 0,
             verbatim: verbatim_hash(verbatim),
+            verbatim_caseless: verbatim_hash(&verbatim.to_lowercase()),
+            edges,
         });
     }
 
@@ -221,8 +227,8 @@ impl Builder {
             let kind = match &s.matcher {
                 Matcher::Text(p) => {
                     let seg_start = self.set.segments.len() as u32;
-                    for (seg, verbatim) in p.segments.iter().zip(&p.verbatim) {
-                        self.add_segment(sym, seg, verbatim);
+                    for ((seg, verbatim), edges) in p.segments.iter().zip(&p.verbatim).zip(&p.edges) {
+                        self.add_segment(sym, seg, verbatim, edges.clone());
                         for w in seg.split(' ') {
                             doc.push(self.word(w));
                         }
@@ -232,7 +238,7 @@ impl Builder {
                 Matcher::Code(c) => match c.name_key() {
                     Some(name) => {
                         let seg_start = self.set.segments.len() as u32;
-                        self.add_segment(sym, &name, &c.to_string());
+                        self.add_segment(sym, &name, &c.to_string(), Default::default());
                         doc.push(self.word(&name));
                         SymptomKind::Words { segments: seg_start..seg_start + 1, code: true }
                     }

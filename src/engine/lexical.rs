@@ -64,7 +64,7 @@ pub fn search(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Vec<Hit
             symptom: None,
             span: norm.words_span(first, last + 1),
             words: 0..0,
-            verbatim: false,
+            verbatim: 0,
             contribution: LEXICAL_CEILING * (s / query_weight).min(1.0),
             basis: Basis::Lexical,
         });

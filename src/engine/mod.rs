@@ -61,7 +61,8 @@ pub struct Finding {
     pub confidence: Confidence,
     /// The tier of the strongest evidence.
     pub basis: Basis,
-    /// Matched phrases that the input holds character for character; breaks ties between equal scores.
+    /// How literally the input holds the matched phrases (see [`search::Hit::verbatim`]), summed; breaks
+    /// ties between equal scores.
     pub verbatim: usize,
     /// Share of the input's known words (by weight) that the evidence explains, 0 to 1.
     pub coverage: f64,
@@ -198,7 +199,7 @@ impl Engine {
                     symptom: Some(usize::from(sym.index)),
                     span: m.range(),
                     words: norm.words_within(&m.range()),
-                    verbatim: false,
+                    verbatim: 0,
                     contribution: f64::from(sym.contribution),
                     basis: Basis::Exact,
                 });
@@ -266,7 +267,7 @@ impl Engine {
             .iter()
             .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
             .map_or(Basis::Lexical, |h| h.basis);
-        let verbatim = hits.iter().filter(|h| h.verbatim).count();
+        let verbatim = hits.iter().map(|h| usize::from(h.verbatim)).sum();
         hits.sort_by_key(|h| (h.symptom.is_none(), h.symptom));
         let evidence = hits
             .into_iter()

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::compiled::{CompiledSet, SymptomKind, verbatim_hash};
-use crate::normalise::{Normalised, verbatim};
+use crate::normalise::{Normalised, fold_punctuation, verbatim};
 use crate::rule::{code, phrase::MAX_PLACEHOLDER_WORDS};
 
 /// Which tier of evidence a match rests on.
@@ -43,8 +43,9 @@ pub struct Hit {
     pub span: Range<usize>,
     /// The input's words (indices) it covers; empty for lexical evidence.
     pub words: Range<usize>,
-    /// The input holds the phrase character for character (case and punctuation too).
-    pub verbatim: bool,
+    /// How literally the input holds the phrase, 0 to 3: one point each for the phrase character for
+    /// character but for case, in the same case too, and with the same punctuation around it.
+    pub verbatim: u8,
     pub contribution: f64,
     pub basis: Basis,
 }
@@ -73,7 +74,7 @@ pub fn word_ids(set: &CompiledSet, norm: &Normalised) -> Vec<u32> {
 /// Exact matches of phrase and code-name symptoms.
 pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, out: &mut Vec<Hit>) {
     // Segment id → starts (word index) where it occurs, and whether verbatim there.
-    let mut seg_hits: HashMap<u32, Vec<(usize, bool)>> = HashMap::new();
+    let mut seg_hits: HashMap<u32, Vec<(usize, u8)>> = HashMap::new();
     for (i, &w) in q.iter().enumerate() {
         if w == NONE {
             continue;
@@ -84,9 +85,7 @@ pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, 
             let words = set.segment_words(segment);
             if q.get(start..start + words.len()) == Some(words) {
                 let span = norm.words_span(start, start + words.len());
-                let verbatim =
-                    text.get(span).is_some_and(|t| verbatim_hash(&verbatim(t)) == segment.verbatim);
-                seg_hits.entry(seg).or_default().push((start, verbatim));
+                seg_hits.entry(seg).or_default().push((start, literalness(text, span, segment)));
             }
         }
     }
@@ -115,8 +114,8 @@ pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, 
 fn chain(
     set: &CompiledSet,
     segs: Range<u32>,
-    hits: &HashMap<u32, Vec<(usize, bool)>>,
-) -> Option<(Range<usize>, bool)> {
+    hits: &HashMap<u32, Vec<(usize, u8)>>,
+) -> Option<(Range<usize>, u8)> {
     let first = segs.start;
     'starts: for &(start, first_verbatim) in hits.get(&first)? {
         let mut end = start + set.segments[first as usize].words.len();
@@ -132,7 +131,7 @@ fn chain(
             match next {
                 Some((s, v)) => {
                     end = s + len;
-                    verbatim &= v;
+                    verbatim = verbatim.min(v);
                 }
                 None => continue 'starts,
             }
@@ -140,6 +139,26 @@ fn chain(
         return Some((start..end, verbatim));
     }
     None
+}
+
+/// How literally `text` holds a segment at `span`, 0 to 3: a point for the segment character for
+/// character but for case (inner punctuation included, whitespace aside), one for the same case too, and
+/// one for the same punctuation around it.
+fn literalness(text: &str, span: Range<usize>, segment: &super::compiled::Segment) -> u8 {
+    let Some(inside) = text.get(span.clone()) else { return 0 };
+    let inside = verbatim(inside);
+    if verbatim_hash(&inside.to_lowercase()) != segment.verbatim_caseless {
+        return 0;
+    }
+    let same_case = u8::from(verbatim_hash(&inside) == segment.verbatim);
+    let (head, tail) = &segment.edges;
+    let before: Vec<char> =
+        fold_punctuation(&text[..span.start]).chars().filter(|c| !c.is_whitespace()).collect();
+    let after = fold_punctuation(&text[span.end..]);
+    let head_ok = before.iter().rev().take(head.chars().count()).rev().collect::<String>() == *head;
+    let tail_ok =
+        after.chars().filter(|c| !c.is_whitespace()).take(tail.chars().count()).collect::<String>() == *tail;
+    1 + same_case + u8::from(head_ok && tail_ok)
 }
 
 /// Numeric codes in any written form.
@@ -159,7 +178,7 @@ pub fn numbers(set: &CompiledSet, text: &str, norm: &Normalised, out: &mut Vec<H
                     symptom: Some(usize::from(entry.index)),
                     span: m.span.clone(),
                     words: norm.words_within(&m.span),
-                    verbatim: false,
+                    verbatim: 0,
                     contribution: f64::from(entry.contribution),
                     basis: Basis::Exact,
                 });
@@ -255,7 +274,7 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
             symptom: Some(usize::from(entry.index)),
             span: norm.words_span(words.start, words.end),
             words,
-            verbatim: false,
+            verbatim: 0,
             contribution,
             basis: Basis::Fragment,
         });

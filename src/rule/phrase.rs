@@ -24,20 +24,23 @@ pub struct Phrase {
     pub segments: Vec<String>,
     /// The same parts in near-verbatim form ([`crate::normalise::verbatim`]).
     pub verbatim: Vec<String>,
+    /// The punctuation around each part ([`crate::normalise::edges`]).
+    pub edges: Vec<(String, String)>,
 }
 
 impl Phrase {
     /// Reads a phrase; `None` when nothing matchable is left after normalisation.
     pub fn parse(source: &str) -> Option<Phrase> {
-        let (segments, verbatim): (Vec<String>, Vec<String>) = PLACEHOLDER
-            .split(source)
-            .map(|part| (normalise(part), crate::normalise::verbatim(part)))
-            .filter(|(s, _)| !s.is_empty())
-            .unzip();
-        if segments.is_empty() {
+        let parts: Vec<&str> = PLACEHOLDER.split(source).filter(|p| !normalise(p).is_empty()).collect();
+        if parts.is_empty() {
             return None;
         }
-        Some(Phrase { source: source.to_string(), segments, verbatim })
+        Some(Phrase {
+            source: source.to_string(),
+            segments: parts.iter().map(|p| normalise(p)).collect(),
+            verbatim: parts.iter().map(|p| crate::normalise::verbatim(p)).collect(),
+            edges: parts.iter().map(|p| crate::normalise::edges(p)).collect(),
+        })
     }
 
     /// True when the phrase has wildcards between its parts.
