@@ -17,7 +17,7 @@ use crate::rule::{Knowledge, LoadError};
 
 /// Version of the compiled layout and of the scoring it stores; raise it on any change to either, so
 /// that older caches are not read.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// Folder, inside the first `--rules` folder, that holds the cache.
 pub const CACHE_DIR: &str = ".kbx-cache";
@@ -41,17 +41,36 @@ pub fn load_compiled(sources: &Sources) -> Result<Loaded, LoadError> {
             from_cache: false,
         });
     };
-    let key = signature(sources);
-    let path = first.join(CACHE_DIR).join(format!("compiled-{key:016x}.bin"));
-    if let Ok(bytes) = std::fs::read(&path)
-        && let Ok(set) = postcard::from_bytes::<CompiledSet>(&bytes)
+    let dir = first.join(CACHE_DIR);
+    // Decode the cache that is there while the key of the files as they are now is computed: both take
+    // a while on a large pack, and the key says afterwards whether the decoded set may be used.
+    let (key, cached) = std::thread::scope(|scope| {
+        let decoding = scope.spawn(|| read_cache(&dir));
+        let key = signature(sources);
+        (key, decoding.join().ok().flatten())
+    });
+    if let Some((found, set)) = cached
+        && found == key
     {
         return Ok(Loaded { set, knowledge: None, from_cache: true });
     }
     let knowledge = load(sources)?;
     let set = CompiledSet::build(&knowledge.rules);
-    store(&path, &set);
+    store(&dir.join(format!("compiled-{key:016x}.bin")), &set);
     Ok(Loaded { set, knowledge: Some(knowledge), from_cache: false })
+}
+
+/// The cache in `dir`, with the key in its name.
+fn read_cache(dir: &Path) -> Option<(u64, CompiledSet)> {
+    let entry = std::fs::read_dir(dir).ok()?.flatten().find(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        name.starts_with("compiled-") && name.ends_with(".bin")
+    })?;
+    let name = entry.file_name().to_string_lossy().into_owned();
+    let key = u64::from_str_radix(name.strip_prefix("compiled-")?.strip_suffix(".bin")?, 16).ok()?;
+    let bytes = std::fs::read(entry.path()).ok()?;
+    Some((key, postcard::from_bytes(&bytes).ok()?))
 }
 
 /// Writes the cache, replacing older ones; failures only cost speed, so they are ignored.
@@ -105,11 +124,13 @@ fn signature(sources: &Sources) -> u64 {
             if matches!(ext, Some("yaml" | "yml")) {
                 files.push(path.to_path_buf());
             } else if ext == Some("md") {
-                path.hash(&mut h);
+                path.as_os_str().as_encoded_bytes().hash(&mut h);
             }
         }
         let stamps: Vec<Option<(u64, u128)>> = files.par_iter().map(|p| stamp(p)).collect();
-        files.hash(&mut h);
+        for f in &files {
+            f.as_os_str().as_encoded_bytes().hash(&mut h);
+        }
         stamps.hash(&mut h);
         folders.iter().map(|f| stamp(f)).collect::<Vec<_>>().hash(&mut h);
         // A sibling kb/ folder may hold the records.
@@ -118,7 +139,7 @@ fn signature(sources: &Sources) -> u64 {
         {
             stamp(&kb).hash(&mut h);
             for entry in walkdir::WalkDir::new(&kb).sort_by_file_name().into_iter().flatten() {
-                entry.path().hash(&mut h);
+                entry.path().as_os_str().as_encoded_bytes().hash(&mut h);
             }
         }
     }

@@ -3,7 +3,7 @@
 //! titles, messages and keywords. Plain data that serialises, so a large pack is compiled once and loaded
 //! from a cache in milliseconds (see `cache`).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -134,7 +134,7 @@ pub struct CompiledSet {
     pub segments: Vec<Segment>,
     pub words: Vec<u32>,
     /// Word → id.
-    pub vocab: HashMap<String, u32>,
+    pub vocab: FxHashMap<String, u32>,
     /// Per word id: how much it counts (1, or a quarter for a common word).
     pub word_value: Vec<f32>,
     /// Per word id: segments whose anchor it is, with the anchor's offset.
@@ -285,7 +285,7 @@ impl Builder {
             self.set.word_value[id as usize] = score::word_value(w) as f32;
         }
         // Evidence shared by the rules of several articles counts less.
-        let mut articles: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
+        let mut articles: FxHashMap<&str, rustc_hash::FxHashSet<&str>> = FxHashMap::default();
         for (sym, key) in self.set.symptoms.iter().zip(&self.sharing) {
             articles.entry(key).or_default().insert(&rules[sym.rule as usize].kb);
         }
@@ -327,7 +327,7 @@ impl Builder {
         let mut lexicon: Vec<Vec<DocPosting>> = vec![Vec::new(); vocab_len];
         let mut total = 0u64;
         for (r, doc) in self.doc_words.iter().enumerate() {
-            let mut counts: HashMap<u32, u16> = HashMap::new();
+            let mut counts: FxHashMap<u32, u16> = FxHashMap::default();
             for &w in doc {
                 *counts.entry(w).or_default() += 1;
             }

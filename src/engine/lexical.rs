@@ -1,7 +1,7 @@
 //! The lexical fallback: BM25 over each rule's document (its title, phrases and keywords), for pastes
 //! that match no phrase, such as a paraphrase ("OWA says it can't create a MAPI session").
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::compiled::CompiledSet;
 use super::search::{Basis, Hit};
@@ -24,9 +24,9 @@ pub fn search(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Vec<Hit
     if n == 0.0 {
         return;
     }
-    let mut seen = std::collections::HashSet::new();
-    let mut scores: HashMap<u32, f64> = HashMap::new();
-    let mut matched: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut scores: FxHashMap<u32, f64> = FxHashMap::default();
+    let mut matched: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
     let mut query_weight = 0.0;
     for (i, &w) in q.iter().enumerate() {
         if w == u32::MAX || !seen.insert(w) {

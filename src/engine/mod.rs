@@ -11,7 +11,7 @@ pub mod literal;
 pub mod score;
 pub mod search;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -93,7 +93,7 @@ impl Engine {
     /// An engine over a compiled set.
     pub fn new(set: CompiledSet) -> Engine {
         let mut literals: Vec<String> = Vec::new();
-        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut ids: FxHashMap<String, usize> = FxHashMap::default();
         let mut regex_targets: Vec<Vec<u32>> = Vec::new();
         let mut unfiltered = Vec::new();
         let mut regexes = Vec::with_capacity(set.regexes.len());
@@ -216,7 +216,7 @@ impl Engine {
     }
 
     fn score(&self, hits: Vec<Hit>, values: &[f64]) -> Vec<Finding> {
-        let mut by_rule: HashMap<u32, Vec<Hit>> = HashMap::new();
+        let mut by_rule: FxHashMap<u32, Vec<Hit>> = FxHashMap::default();
         for hit in hits {
             by_rule.entry(hit.rule).or_default().push(hit);
         }

@@ -7,7 +7,7 @@
 //!
 //! Every tier works from postings of word ids: nothing loops over all rules.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use super::compiled::{CompiledSet, SymptomKind, verbatim_hash};
@@ -74,7 +74,7 @@ pub fn word_ids(set: &CompiledSet, norm: &Normalised) -> Vec<u32> {
 /// Exact matches of phrase and code-name symptoms.
 pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, out: &mut Vec<Hit>) {
     // Segment id → starts (word index) where it occurs, and whether verbatim there.
-    let mut seg_hits: HashMap<u32, Vec<(usize, u8)>> = HashMap::new();
+    let mut seg_hits: FxHashMap<u32, Vec<(usize, u8)>> = FxHashMap::default();
     for (i, &w) in q.iter().enumerate() {
         if w == NONE {
             continue;
@@ -114,7 +114,7 @@ pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, 
 fn chain(
     set: &CompiledSet,
     segs: Range<u32>,
-    hits: &HashMap<u32, Vec<(usize, u8)>>,
+    hits: &FxHashMap<u32, Vec<(usize, u8)>>,
 ) -> Option<(Range<usize>, u8)> {
     let first = segs.start;
     'starts: for &(start, first_verbatim) in hits.get(&first)? {
@@ -189,10 +189,10 @@ pub fn numbers(set: &CompiledSet, text: &str, norm: &Normalised, out: &mut Vec<H
 
 /// Partial matches of phrases not matched whole.
 pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit], out: &mut Vec<Hit>) {
-    let matched: std::collections::HashSet<(u32, Option<usize>)> =
+    let matched: rustc_hash::FxHashSet<(u32, Option<usize>)> =
         exact.iter().map(|h| (h.rule, h.symptom)).collect();
     // (segment, diagonal) → number of seed words aligned on it.
-    let mut diagonals: HashMap<(u32, i32), u16> = HashMap::new();
+    let mut diagonals: FxHashMap<(u32, i32), u16> = FxHashMap::default();
     for (i, &w) in q.iter().enumerate() {
         if w == NONE {
             continue;
@@ -210,13 +210,13 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
     candidates.truncate(FRAGMENT_CANDIDATES);
     // Per segment, its candidate diagonals, best first: a dropped or an added word shifts the diagonal,
     // so one alignment may use several.
-    let mut per_segment: HashMap<u32, Vec<i32>> = HashMap::new();
+    let mut per_segment: FxHashMap<u32, Vec<i32>> = FxHashMap::default();
     for ((seg, diag), _) in candidates {
         per_segment.entry(seg).or_default().push(diag);
     }
 
     // Best alignment per segment.
-    let mut best: HashMap<u32, Alignment> = HashMap::new();
+    let mut best: FxHashMap<u32, Alignment> = FxHashMap::default();
     for (seg, mut diagonals) in per_segment {
         let segment = &set.segments[seg as usize];
         let entry = &set.symptoms[segment.symptom as usize];
@@ -230,7 +230,7 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
         best.insert(seg, align(set, set.segment_words(segment), q, &diagonals));
     }
     // A phrase's parts (between wildcards) add up.
-    let mut by_symptom: HashMap<u32, Alignment> = HashMap::new();
+    let mut by_symptom: FxHashMap<u32, Alignment> = FxHashMap::default();
     for (seg, a) in best {
         let total = by_symptom
             .entry(set.segments[seg as usize].symptom)

@@ -1,5 +1,5 @@
-//! `kbx kb import`: reads articles from files, folders and archives, and writes a pack: `rules/<area>/`
-//! with a draft rule per article that has usable symptoms, `kb/` with a record per imported article, and
+//! `kbx kb import`: reads articles from files, folders and archives, and writes a pack: `rules/` with a
+//! draft rule per article that has usable symptoms (its product area as a tag), `kb/` with a record per imported article, and
 //! `import-summary.json` saying what was imported and why each other article was skipped.
 //!
 //! Articles are parsed and written in parallel, in batches, as the sources stream in.
@@ -80,10 +80,9 @@ fn handle(article: &SourceArticle, out: &Path) -> Outcome {
     match draft::rule_yaml(&parsed) {
         None => skipped(Some(parsed.id.clone()), &Skip::NoSymptoms),
         Some(rule) => Outcome::Imported {
-            rule_path: out
-                .join("rules")
-                .join(draft::area_folder(&parsed))
-                .join(format!("{}.yaml", draft::rule_id(&parsed))),
+            // One folder: a pack of thousands of rules loads faster from one folder than from hundreds
+            // (the product area is a tag of each rule).
+            rule_path: out.join("rules").join(format!("{}.yaml", draft::rule_id(&parsed))),
             record_path: out.join("kb").join(format!("{}.md", parsed.id)),
             record: draft::record_markdown(&parsed, &article.name),
             id: parsed.id,
