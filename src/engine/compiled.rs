@@ -47,7 +47,7 @@ pub struct SymptomEntry {
     pub kind: SymptomKind,
     pub required: bool,
     pub weight: f32,
-    /// weight × specificity × sharing, for a whole match.
+    /// weight × specificity, for a whole match.
     pub contribution: f32,
 }
 
@@ -63,6 +63,8 @@ pub struct Segment {
     pub verbatim: u64,
     /// The same, lower-cased: a match character for character but for case.
     pub verbatim_caseless: u64,
+    /// The near-verbatim text itself, in [`CompiledSet::texts`] (to check fragments against).
+    pub text: Range<u32>,
     /// The punctuation before and after it in the rule ([`crate::normalise::edges`]).
     pub edges: (String, String),
 }
@@ -132,6 +134,8 @@ pub struct CompiledSet {
     pub rules: Vec<RuleEntry>,
     pub symptoms: Vec<SymptomEntry>,
     pub segments: Vec<Segment>,
+    /// The near-verbatim text of every segment, one after another.
+    pub texts: String,
     pub words: Vec<u32>,
     /// Word → id.
     pub vocab: FxHashMap<String, u32>,
@@ -159,7 +163,7 @@ impl CompiledSet {
         for rule in rules {
             b.add_rule(rule);
         }
-        b.finish(rules)
+        b.finish()
     }
 
     /// The id of a word, if any rule uses it.
@@ -170,6 +174,11 @@ impl CompiledSet {
     /// The word ids of a segment.
     pub fn segment_words(&self, seg: &Segment) -> &[u32] {
         &self.words[seg.words.start as usize..seg.words.end as usize]
+    }
+
+    /// The near-verbatim text of a segment.
+    pub fn segment_text(&self, seg: &Segment) -> &str {
+        self.texts.get(seg.text.start as usize..seg.text.end as usize).unwrap_or("")
     }
 
     /// The symptom of rule `rule` with index `index`.
@@ -184,8 +193,6 @@ struct Builder {
     set: CompiledSet,
     /// Per segment, its words (ids) before anchors are chosen.
     doc_words: Vec<Vec<u32>>,
-    /// Per symptom: sharing key.
-    sharing: Vec<String>,
 }
 
 impl Builder {
@@ -198,7 +205,11 @@ impl Builder {
         let ids: Vec<u32> = text.split(' ').filter(|w| !w.is_empty()).map(|w| self.word(w)).collect();
         let start = self.set.words.len() as u32;
         self.set.words.extend(&ids);
+        let text_start = self.set.texts.len() as u32;
+        self.set.texts.push_str(verbatim);
+        let text = text_start..self.set.texts.len() as u32;
         self.set.segments.push(Segment {
+            text,
             symptom,
             words: start..self.set.words.len() as u32,
             anchor: 0,
@@ -257,14 +268,13 @@ impl Builder {
                 }
             };
             let specificity = score::specificity(s);
-            self.sharing.push(sharing_key(&s.matcher));
             self.set.symptoms.push(SymptomEntry {
                 rule: r,
                 index: i as u16,
                 kind,
                 required: s.required,
                 weight: s.weight as f32,
-                contribution: (s.weight * specificity) as f32,
+                contribution: score::contribution(s.weight, specificity) as f32,
             });
         }
         self.set.rules.push(RuleEntry {
@@ -278,21 +288,11 @@ impl Builder {
         self.doc_words.push(doc);
     }
 
-    fn finish(mut self, rules: &[Rule]) -> CompiledSet {
+    fn finish(mut self) -> CompiledSet {
         let vocab_len = self.set.vocab.len();
         self.set.word_value = vec![1.0; vocab_len];
         for (w, &id) in &self.set.vocab {
             self.set.word_value[id as usize] = score::word_value(w) as f32;
-        }
-        // Evidence shared by the rules of several articles counts less.
-        let mut articles: FxHashMap<&str, rustc_hash::FxHashSet<&str>> = FxHashMap::default();
-        for (sym, key) in self.set.symptoms.iter().zip(&self.sharing) {
-            articles.entry(key).or_default().insert(&rules[sym.rule as usize].kb);
-        }
-        for (sym, key) in self.set.symptoms.iter_mut().zip(&self.sharing) {
-            let k = articles[key.as_str()].len();
-            sym.contribution =
-                score::contribution(f64::from(sym.contribution), 1.0, score::sharing(k)) as f32;
         }
         // Anchors: each segment's rarest word.
         let mut seg_freq = vec![0u32; vocab_len];
@@ -344,14 +344,5 @@ impl Builder {
         self.set.avg_doc_len =
             if self.doc_words.is_empty() { 1.0 } else { total as f32 / self.doc_words.len() as f32 };
         self.set
-    }
-}
-
-/// Symptoms with the same key are the same evidence, however many rules use it.
-fn sharing_key(m: &Matcher) -> String {
-    match m {
-        Matcher::Text(p) => format!("text:{}", p.segments.join(" <> ")),
-        Matcher::Regex(r) => format!("regex:{}", r.as_str()),
-        Matcher::Code(c) => format!("code:{c}"),
     }
 }

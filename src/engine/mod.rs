@@ -78,6 +78,12 @@ const EXPLAINED: f64 = 0.9;
 /// Lexical evidence beside phrase evidence counts this much of its value (it breaks ties).
 const LEXICAL_BESIDE_PHRASES: f64 = 0.2;
 
+/// A score as reports show it (three decimals): scores equal at that precision are ordered by status,
+/// then by how literally the input holds the evidence, then by the exact score.
+fn shown(score: f64) -> i64 {
+    (score * 1000.0).round() as i64
+}
+
 /// A compiled rule set, ready to match.
 pub struct Engine {
     set: CompiledSet,
@@ -159,7 +165,7 @@ impl Engine {
         let top = self.best(&hits, &values);
         if top.0 < STRONG || top.1 < EXPLAINED {
             let exact = hits.clone();
-            search::fragments(&self.set, &q, &norm, &exact, &mut hits);
+            search::fragments(&self.set, text, &q, &norm, &exact, &mut hits);
         }
         if self.best(&hits, &values).0 < STRONG {
             lexical::search(&self.set, &q, &norm, &mut hits);
@@ -168,11 +174,12 @@ impl Engine {
         findings.retain(|f| f.score >= query.min_score);
         findings.sort_by(|a, b| {
             let (ra, rb) = (&self.set.rules[a.rule], &self.set.rules[b.rule]);
-            b.score
-                .total_cmp(&a.score)
+            shown(b.score)
+                .cmp(&shown(a.score))
                 .then(ra.status.rank().cmp(&rb.status.rank()))
                 .then(b.verbatim.cmp(&a.verbatim))
                 .then(rb.builtin.cmp(&ra.builtin))
+                .then(b.score.total_cmp(&a.score))
                 .then(ra.id.cmp(&rb.id))
         });
         findings.truncate(query.top);
@@ -385,14 +392,15 @@ mod tests {
     }
 
     #[test]
-    fn evidence_shared_by_many_articles_counts_less() {
-        let shared = "  - text: 'access is denied'\n";
-        let rules: Vec<Rule> =
+    fn a_message_quoted_by_several_articles_is_not_discounted() {
+        let shared = "  - text: 'The directory object could not be found.'\n";
+        let mut rules: Vec<Rule> =
             (1..=5).map(|i| rule(&format!("r{i}"), &format!("Q{i}"), "stable", shared)).collect();
-        let alone = vec![rule("one", "Q1", "stable", shared)];
-        let both = Engine::from_rules(&rules).diagnose("access is denied", &Query::default());
-        let single = Engine::from_rules(&alone).diagnose("access is denied", &Query::default());
-        assert!(both[0].score < single[0].score);
+        rules.push(rule("short", "Q9", "stable", "  - text: 'object could not be found'\n"));
+        let found = Engine::from_rules(&rules)
+            .diagnose("The directory object could not be found.", &Query::default());
+        assert!(found[..5].iter().all(|f| rules[f.rule].id.starts_with('r')), "{found:?}");
+        assert_eq!(found[0].score, found[4].score);
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! How much a matched symptom counts, and how the matched symptoms of a rule add up to one score in
 //! [0, 1] with a confidence band.
 //!
-//! Each matched symptom contributes `p = weight × specificity × sharing`, where
-//! - *specificity* says how distinctive the evidence is on its own: a phrase by the number of informative
-//!   words it holds (a whole message scores 1, `access denied` much less), a code by whether it is one of
-//!   the generic codes every product returns (0x80004005 / E_FAIL scores 0.25);
-//! - *sharing* discounts evidence that the rules of several articles share (`1 / (1 + ln k)` for `k`
-//!   articles).
+//! Each matched symptom contributes `p = weight × specificity`, where *specificity* says how distinctive
+//! the evidence is on its own: a phrase by the number of informative words it holds (a whole message
+//! scores near 1, `access denied` much less), a code by whether it is one of the generic codes every
+//! product returns (0x80004005 / E_FAIL scores 0.25). Evidence that several articles share is not
+//! discounted: articles that quote the same message are equally right, and the match with the most
+//! literal and complete evidence ranks first among them.
 //!
 //! Contributions combine as independent evidence (`score = 1 − Π(1 − p)`), so a second matched symptom
 //! raises the score but never past 1, and one strong symptom is enough for a high score.
@@ -78,20 +78,6 @@ pub fn specificity(symptom: &Symptom) -> f64 {
     }
 }
 
-/// Discount for evidence shared by the rules of `articles` articles: gentle, since articles that quote
-/// the same message are usually all right answers; it marks evidence that many articles share.
-pub fn sharing(articles: usize) -> f64 {
-    if articles <= SHARED_FREELY {
-        return 1.0;
-    }
-    1.0 / (1.0 + SHARING_SLOPE * (articles as f64 / SHARED_FREELY as f64).ln())
-}
-
-/// A message quoted by this many articles or fewer is not discounted.
-const SHARED_FREELY: usize = 3;
-
-const SHARING_SLOPE: f64 = 0.25;
-
 /// Share of a score kept when the evidence explains none of the input's words (the rest scales with the
 /// share it does explain).
 pub const COVERAGE_FLOOR: f64 = 0.6;
@@ -102,8 +88,8 @@ pub fn coverage_factor(coverage: f64) -> f64 {
 }
 
 /// One symptom's contribution.
-pub fn contribution(weight: f64, specificity: f64, sharing: f64) -> f64 {
-    (weight * specificity * sharing).clamp(0.0, MAX_CONTRIBUTION)
+pub fn contribution(weight: f64, specificity: f64) -> f64 {
+    (weight * specificity).clamp(0.0, MAX_CONTRIBUTION)
 }
 
 /// Combines contributions of independent evidence.
@@ -171,13 +157,6 @@ mod tests {
         assert!(two > one && two < 1.0);
         assert_eq!(combine([]), 0.0);
         assert!(combine([MAX_CONTRIBUTION; 20]) <= 1.0);
-    }
-
-    #[test]
-    fn shared_evidence_counts_less() {
-        assert_eq!(sharing(1), 1.0);
-        assert_eq!(sharing(3), 1.0);
-        assert!(sharing(30) < sharing(5) && sharing(5) < 1.0);
     }
 
     #[test]

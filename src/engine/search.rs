@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use super::compiled::{CompiledSet, SymptomKind, verbatim_hash};
-use crate::normalise::{Normalised, fold_punctuation, verbatim};
+use crate::normalise::{Normalised, fold_punctuation, is_word_char, verbatim};
 use crate::rule::{code, phrase::MAX_PLACEHOLDER_WORDS};
 
 /// Which tier of evidence a match rests on.
@@ -60,9 +60,9 @@ const FRAGMENT_MIN_WORDS: usize = 3;
 /// ...and this much informative weight.
 const FRAGMENT_MIN_INFORMATIVE: f64 = 2.0;
 /// A fragment never counts as much as the whole phrase.
-const FRAGMENT_FACTOR: f64 = 0.9;
-/// How much the share of the phrase that lines up matters (a prefix of 60% keeps 88% with 0.25).
-const FRAGMENT_SHARE_POWER: f64 = 0.25;
+const FRAGMENT_FACTOR: f64 = 0.95;
+/// How much the share of the phrase that lines up matters (a prefix of 60% keeps 93%).
+const FRAGMENT_SHARE_POWER: f64 = 0.15;
 /// At most this many fragment candidates are aligned per input.
 const FRAGMENT_CANDIDATES: usize = 200;
 
@@ -155,9 +155,20 @@ fn literalness(text: &str, span: Range<usize>, segment: &super::compiled::Segmen
     let before: Vec<char> =
         fold_punctuation(&text[..span.start]).chars().filter(|c| !c.is_whitespace()).collect();
     let after = fold_punctuation(&text[span.end..]);
-    let head_ok = before.iter().rev().take(head.chars().count()).rev().collect::<String>() == *head;
-    let tail_ok =
-        after.chars().filter(|c| !c.is_whitespace()).take(tail.chars().count()).collect::<String>() == *tail;
+    // The punctuation right next to the words in the input, up to the next word.
+    let head_run: String = before
+        .iter()
+        .rev()
+        .take_while(|c| !is_word_char(**c))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let tail_run: String =
+        after.chars().filter(|c| !c.is_whitespace()).take_while(|c| !is_word_char(*c)).collect();
+    // The rule's punctuation is there (a log may add more around it); none in the rule means none there.
+    let head_ok = if head.is_empty() { head_run.is_empty() } else { head_run.ends_with(head.as_str()) };
+    let tail_ok = if tail.is_empty() { tail_run.is_empty() } else { tail_run.starts_with(tail.as_str()) };
     1 + same_case + u8::from(head_ok && tail_ok)
 }
 
@@ -188,7 +199,14 @@ pub fn numbers(set: &CompiledSet, text: &str, norm: &Normalised, out: &mut Vec<H
 }
 
 /// Partial matches of phrases not matched whole.
-pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit], out: &mut Vec<Hit>) {
+pub fn fragments(
+    set: &CompiledSet,
+    text: &str,
+    q: &[u32],
+    norm: &Normalised,
+    exact: &[Hit],
+    out: &mut Vec<Hit>,
+) {
     let matched: rustc_hash::FxHashSet<(u32, Option<usize>)> =
         exact.iter().map(|h| (h.rule, h.symptom)).collect();
     // (segment, diagonal) → number of seed words aligned on it.
@@ -229,14 +247,42 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
         diagonals.truncate(MAX_DIAGONALS);
         best.insert(seg, align(set, set.segment_words(segment), q, &diagonals));
     }
+    // The other parts of a phrase with a part aligned: a short part ("Physical Disk" before a
+    // placeholder) may hold no word rare enough to seed a candidate of its own.
+    let mut others: Vec<u32> = Vec::new();
+    for &seg in best.keys() {
+        if let SymptomKind::Words { segments, .. } =
+            &set.symptoms[set.segments[seg as usize].symptom as usize].kind
+        {
+            others.extend(segments.clone().filter(|s| !best.contains_key(s)));
+        }
+    }
+    others.sort_unstable();
+    others.dedup();
+    for seg in others {
+        let words = set.segment_words(&set.segments[seg as usize]);
+        let diagonals = frequent_diagonals(words, q);
+        if !diagonals.is_empty() {
+            best.insert(seg, align(set, words, q, &diagonals));
+        }
+    }
+    // How literally the input holds each aligned part.
+    let literal: FxHashMap<u32, u8> =
+        best.iter().map(|(&seg, a)| (seg, fragment_literalness(set, seg, text, norm, a))).collect();
     // A phrase's parts (between wildcards) add up.
     let mut by_symptom: FxHashMap<u32, Alignment> = FxHashMap::default();
+    let mut literal_by_symptom: FxHashMap<u32, u8> = FxHashMap::default();
     for (seg, a) in best {
-        let total = by_symptom
-            .entry(set.segments[seg as usize].symptom)
-            .or_insert(Alignment { first: usize::MAX, ..Alignment::default() });
+        let symptom = set.segments[seg as usize].symptom;
+        if a.count > 0 {
+            let level = literal_by_symptom.entry(symptom).or_insert(u8::MAX);
+            *level = (*level).min(literal[&seg]);
+        }
+        let total =
+            by_symptom.entry(symptom).or_insert(Alignment { first: usize::MAX, ..Alignment::default() });
         total.rarity += a.rarity;
         total.informative += a.informative;
+        total.evidence += a.evidence;
         total.count += a.count;
         total.first = total.first.min(a.first);
         total.last = total.last.max(a.last);
@@ -262,12 +308,14 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
         let stretch: f64 = (a.first..a.last).map(weigh).sum();
         let agreed: f64 = a.positions.iter().map(|&i| weigh(i)).sum();
         let agreement = if stretch > 0.0 { (agreed / stretch).clamp(0.0, 1.0) } else { 1.0 };
-        let strength = 1.0 - (-a.rarity / unique_rarity(set)).exp();
+        let strength = super::score::words_specificity(a.evidence);
+        let literal = literal_by_symptom.get(&sym).copied().unwrap_or(0).min(2);
         let contribution = f64::from(entry.contribution)
             * strength
             * share.powf(FRAGMENT_SHARE_POWER)
             * agreement.powi(2)
-            * FRAGMENT_FACTOR;
+            * FRAGMENT_FACTOR
+            * LITERAL_FRAGMENT[usize::from(literal)];
         let words = a.first..a.last.max(a.first);
         out.push(Hit {
             rule: entry.rule,
@@ -279,6 +327,47 @@ pub fn fragments(set: &CompiledSet, q: &[u32], norm: &Normalised, exact: &[Hit],
             basis: Basis::Fragment,
         });
     }
+}
+
+/// A word held by fewer phrase parts than this share of the rarity of a unique word gives is fully
+/// evidence in a fragment; more common ones count in proportion.
+const RARE_SHARE: f64 = 0.5;
+
+/// A fragment's factor by how literally the input holds it: in normal form only, character for
+/// character but for case, character for character.
+const LITERAL_FRAGMENT: [f64; 3] = [0.95, 0.975, 1.0];
+
+/// How literally the input holds the aligned stretch of a segment: 0 normal form only, 1 character for
+/// character but for case (whitespace aside), 2 with case too.
+fn fragment_literalness(set: &CompiledSet, seg: u32, text: &str, norm: &Normalised, a: &Alignment) -> u8 {
+    if a.count == 0 || a.first >= a.last {
+        return 0;
+    }
+    let Some(stretch) = text.get(norm.words_span(a.first, a.last)) else { return 0 };
+    let stretch = verbatim(stretch);
+    let phrase = set.segment_text(&set.segments[seg as usize]);
+    if phrase.contains(&stretch) {
+        2
+    } else if phrase.to_lowercase().contains(&stretch.to_lowercase()) {
+        1
+    } else {
+        0
+    }
+}
+
+/// The diagonals (input index = word index − diagonal) on which most of `words` meet the input.
+fn frequent_diagonals(words: &[u32], q: &[u32]) -> Vec<i32> {
+    let mut counts: FxHashMap<i32, u16> = FxHashMap::default();
+    for (j, &w) in words.iter().enumerate() {
+        for (i, &x) in q.iter().enumerate() {
+            if x == w {
+                *counts.entry(j as i32 - i as i32).or_default() += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(i32, u16)> = counts.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.into_iter().take(MAX_DIAGONALS).map(|(d, _)| d).collect()
 }
 
 /// Diagonals one phrase part may use in its alignment.
@@ -298,6 +387,7 @@ fn align(set: &CompiledSet, words: &[u32], q: &[u32], diagonals: &[i32]) -> Alig
             a.rarity += rarity(set, w);
             a.positions.push(qi);
             a.informative += informative(set, w);
+            a.evidence += informative(set, w) * (rarity(set, w) / (RARE_SHARE * unique_rarity(set))).min(1.0);
             a.count += 1;
             a.first = a.first.min(qi);
             a.last = qi + 1;
@@ -314,6 +404,9 @@ struct Alignment {
     rarity: f64,
     /// Their informative weight.
     informative: f64,
+    /// Their informative weight, each scaled down when many phrase parts hold it: the words a fragment
+    /// counts as evidence, on the scale of a phrase's informative words.
+    evidence: f64,
     count: usize,
     /// The input words (indices) from the first to the last that line up.
     first: usize,
