@@ -75,6 +75,9 @@ const STRONG: f64 = 0.75;
 /// ...as long as its evidence explains this share of the input (else fragments of longer messages that
 /// would explain more are looked for too).
 const EXPLAINED: f64 = 0.9;
+/// A further piece of evidence for a rule counts only if this share of its input words are not already
+/// explained by the rule's stronger evidence.
+const DISTINCT_WORDS: f64 = 0.9;
 /// Lexical evidence beside phrase evidence counts this much of its value (it breaks ties).
 const LEXICAL_BESIDE_PHRASES: f64 = 0.2;
 
@@ -227,15 +230,27 @@ impl Engine {
         for hit in hits {
             by_rule.entry(hit.rule).or_default().push(hit);
         }
-        by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits, values)).collect()
+        let mut findings: Vec<Finding> =
+            by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits, values)).collect();
+        // Of two rules with equally strong evidence, the one that explains more of the input ranks first.
+        // Coverage counts relative to the best any rule reaches, so that words no rule explains (a log
+        // line's prefix) lower no score, and the rule that explains the most keeps its evidence's score.
+        let best = findings.iter().map(|f| f.coverage).fold(0.0, f64::max);
+        for f in &mut findings {
+            if best > 0.0 {
+                f.score *= score::coverage_factor(f.coverage / best);
+                f.confidence = Confidence::of(f.score);
+            }
+        }
+        findings
     }
 
     fn finding(&self, rule: u32, mut hits: Vec<Hit>, values: &[f64]) -> Option<Finding> {
         // One piece of evidence per symptom: the strongest.
         hits.sort_by(|a, b| a.symptom.cmp(&b.symptom).then(b.contribution.total_cmp(&a.contribution)));
         hits.dedup_by(|later, first| later.symptom == first.symptom);
-        // Each word of the input is evidence once: of symptoms that matched the same words, the strongest
-        // counts and the others are left out.
+        // Each word of the input is evidence once: of symptoms that matched (mostly) the same words, the
+        // strongest counts and the others are left out.
         hits.sort_by(|a, b| b.contribution.total_cmp(&a.contribution).then(a.symptom.cmp(&b.symptom)));
         let mut used = vec![false; values.len()];
         hits.retain(|h| {
@@ -243,7 +258,7 @@ impl Engine {
                 return true;
             }
             let fresh = h.words.clone().filter(|&i| !used[i]).count();
-            if fresh * 2 < h.words.len() {
+            if (fresh as f64) < DISTINCT_WORDS * h.words.len() as f64 {
                 return false;
             }
             h.words.clone().for_each(|i| used[i] = true);
@@ -258,18 +273,17 @@ impl Engine {
             return None;
         }
         let phrases = hits.iter().any(|h| h.symptom.is_some());
-        let evidence = score::combine(hits.iter().map(|h| {
+        let evidence = score::combine_ranked(hits.iter().map(|h| {
             if h.symptom.is_none() && phrases {
                 h.contribution * LEXICAL_BESIDE_PHRASES
             } else {
                 h.contribution
             }
         }));
-        // Of two rules with equally strong evidence, the one that explains more of the input ranks first.
         let total: f64 = values.iter().sum();
         let covered: f64 = values.iter().zip(&used).filter(|(_, u)| **u).map(|(v, _)| v).sum();
         let coverage = if total > 0.0 && phrases { covered / total } else { 0.0 };
-        let score = evidence * score::coverage_factor(coverage);
+        let score = evidence;
         let basis = hits
             .iter()
             .max_by(|a, b| a.contribution.total_cmp(&b.contribution))

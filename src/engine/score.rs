@@ -80,7 +80,7 @@ pub fn specificity(symptom: &Symptom) -> f64 {
 
 /// Share of a score kept when the evidence explains none of the input's words (the rest scales with the
 /// share it does explain).
-pub const COVERAGE_FLOOR: f64 = 0.6;
+pub const COVERAGE_FLOOR: f64 = 0.3;
 
 /// The factor for evidence that covers `coverage` (0 to 1) of the input's words, by informative weight.
 pub fn coverage_factor(coverage: f64) -> f64 {
@@ -96,6 +96,18 @@ pub fn contribution(weight: f64, specificity: f64) -> f64 {
 pub fn combine(contributions: impl IntoIterator<Item = f64>) -> f64 {
     1.0 - contributions.into_iter().fold(1.0, |miss, p| miss * (1.0 - p))
 }
+
+/// Combines a rule's evidence, strongest first: the strongest counts in full, each further piece (other
+/// words of the input, matched by another symptom) at [`FURTHER_EVIDENCE`] of its value, since the
+/// symptoms of one article are seldom independent.
+pub fn combine_ranked(strongest_first: impl IntoIterator<Item = f64>) -> f64 {
+    combine(
+        strongest_first.into_iter().enumerate().map(|(i, p)| if i == 0 { p } else { p * FURTHER_EVIDENCE }),
+    )
+}
+
+/// What each piece of evidence after a rule's strongest counts.
+pub const FURTHER_EVIDENCE: f64 = 0.5;
 
 /// How sure the engine is, in three bands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

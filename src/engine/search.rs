@@ -57,8 +57,8 @@ const NONE: u32 = u32::MAX;
 const FRAGMENT_SEED_LIMIT: usize = 3000;
 /// A fragment must match at least this many words of the phrase...
 const FRAGMENT_MIN_WORDS: usize = 3;
-/// ...and this much informative weight.
-const FRAGMENT_MIN_INFORMATIVE: f64 = 2.0;
+/// ...and this much evidence (informative words weighted by rarity; see [`Alignment::evidence`]).
+const FRAGMENT_MIN_EVIDENCE: f64 = 2.0;
 /// A fragment never counts as much as the whole phrase.
 const FRAGMENT_FACTOR: f64 = 0.95;
 /// How much the share of the phrase that lines up matters (a prefix of 60% keeps 93%).
@@ -289,7 +289,7 @@ pub fn fragments(
         total.positions.extend(a.positions);
     }
     for (sym, a) in by_symptom {
-        if a.count < FRAGMENT_MIN_WORDS || a.informative < FRAGMENT_MIN_INFORMATIVE {
+        if a.count < FRAGMENT_MIN_WORDS || a.evidence < FRAGMENT_MIN_EVIDENCE {
             continue;
         }
         let entry = &set.symptoms[sym as usize];
