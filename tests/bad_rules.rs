@@ -212,3 +212,25 @@ fn a_rule_file_that_is_not_utf8() {
         "{err}"
     );
 }
+
+#[test]
+fn two_records_of_one_article_in_one_folder() {
+    let err = problems(&[
+        ("kb/old/Q1.md", &kb_record("Q1")),
+        ("rules/r.yaml", &format!("{HEAD}symptoms:\n  - text: disk is full\n")),
+    ]);
+    assert!(err.starts_with("<pack>/kb/old/Q1.md:2:1: duplicate kb record `Q1`\n  help: it is already defined in <pack>/kb/Q1.md"), "{err}");
+}
+
+#[test]
+fn a_record_in_two_folders_is_taken_from_the_first() {
+    let rule = format!("{HEAD}symptoms:\n  - text: disk is full\n");
+    let a = pack(&[("kb/Q1.md", &kb_record("Q1")), ("rules/r.yaml", &rule)]);
+    let b = pack(&[("kb/Q1.md", &kb_record("Q1"))]);
+    let (code, _, err) = run(kbx()
+        .args(["rules", "list", "--no-builtin", "--rules"])
+        .arg(a.path())
+        .arg("--rules")
+        .arg(b.path()));
+    assert_eq!(code, 0, "{err}");
+}

@@ -75,7 +75,7 @@ fn handle(article: &SourceArticle, out: &Path) -> Outcome {
     };
     let parsed = match parse(article.form, &article.bytes) {
         Ok(a) => a,
-        Err(skip) => return skipped(None, &skip),
+        Err(skip) => return skipped(id_from_name(&article.name), &skip),
     };
     match draft::rule_yaml(&parsed) {
         None => skipped(Some(parsed.id.clone()), &Skip::NoSymptoms),
@@ -89,6 +89,17 @@ fn handle(article: &SourceArticle, out: &Path) -> Outcome {
             rule,
         },
     }
+}
+
+/// The article id a file name gives (`…/Q293218.TXT`, `…/Q121131/README.md`), for articles that cannot
+/// be read.
+fn id_from_name(name: &str) -> Option<String> {
+    name.rsplit(['/', '\\', ':'])
+        .map(|part| part.split('.').next().unwrap_or(part))
+        .find(|stem| {
+            stem.len() > 1 && stem.starts_with(['Q', 'q']) && stem[1..].bytes().all(|b| b.is_ascii_digit())
+        })
+        .map(str::to_ascii_uppercase)
 }
 
 /// Imports the articles under `paths` into the pack `out`; `progress(done)` is called after each batch.
@@ -155,4 +166,16 @@ pub fn import(
     let json = serde_json::to_string_pretty(&summary).expect("the summary serialises");
     std::fs::write(&path, json + "\n").map_err(|source| PackError::Write { path, source })?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_file_names() {
+        assert_eq!(id_from_name("txt/010/Q10022.TXT").as_deref(), Some("Q10022"));
+        assert_eq!(id_from_name("a.tar.gz:kb/121/Q121131/README.md").as_deref(), Some("Q121131"));
+        assert_eq!(id_from_name("notes/readme.md"), None);
+    }
 }

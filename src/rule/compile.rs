@@ -47,11 +47,6 @@ pub fn compile(
     let mut by_id: BTreeMap<String, KbRecord> = BTreeMap::new();
     for record in records {
         if let Some(first) = by_id.get(&record.id) {
-            // A pack may hold a record for an article that has a curated built-in record: the built-in
-            // one is kept. Two records of one article in files are a mistake.
-            if first.origin.is_builtin() && !record.origin.is_builtin() {
-                continue;
-            }
             problems.push(
                 Problem::new(record.origin.path(), format!("duplicate kb record `{}`", record.id))
                     .at(2, 1)

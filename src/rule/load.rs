@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use super::Origin;
 use super::compile::{self, Knowledge};
 use super::raw::RawRule;
-use crate::kb;
+use crate::kb::{self, KbRecord};
 
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,8 +99,11 @@ pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
             }
         }
     }
+    // Where each source's records start in `kb_files`: the built-in ones, then each folder's.
+    let mut record_sources = vec![0];
     for dir in &sources.dirs {
         collect_dir(dir, &mut rule_files, &mut kb_files, &mut problems);
+        record_sources.push(kb_files.len());
     }
 
     let parsed: Vec<Result<RawRule, Problem>> =
@@ -112,12 +115,24 @@ pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
             Err(p) => problems.push(p),
         }
     }
-    let mut records = Vec::new();
-    for result in kb_files.par_iter().map(kb::parse).collect::<Vec<_>>() {
-        match result {
-            Ok(record) => records.push(record),
-            Err(p) => problems.push(p),
+    // A record of an article that an earlier source (the built-in set, an earlier --rules folder) already
+    // holds is left out: a pack may well import an article there is a curated record of. Two records of
+    // one article in one source are a mistake, reported by `compile`.
+    let mut records: Vec<KbRecord> = Vec::new();
+    let mut earlier: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let parsed: Vec<Result<KbRecord, Problem>> = kb_files.par_iter().map(kb::parse).collect();
+    let mut parsed = parsed.into_iter().enumerate().peekable();
+    for end in record_sources.iter().skip(1).copied().chain([usize::MAX]) {
+        let mut this_source = Vec::new();
+        while let Some((_, result)) = parsed.next_if(|(i, _)| *i < end) {
+            match result {
+                Ok(record) if earlier.contains(&record.id) => {}
+                Ok(record) => this_source.push(record),
+                Err(p) => problems.push(p),
+            }
         }
+        earlier.extend(this_source.iter().map(|r| r.id.clone()));
+        records.extend(this_source);
     }
     compile::compile(rules, records, problems)
 }
