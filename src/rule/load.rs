@@ -99,11 +99,11 @@ pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
             }
         }
     }
-    // Where each source's records start in `kb_files`: the built-in ones, then each folder's.
-    let mut record_sources = vec![0];
+    // Where each source's records end in `kb_files`: the built-in ones, then each folder's.
+    let mut source_ends = vec![kb_files.len()];
     for dir in &sources.dirs {
         collect_dir(dir, &mut rule_files, &mut kb_files, &mut problems);
-        record_sources.push(kb_files.len());
+        source_ends.push(kb_files.len());
     }
 
     let parsed: Vec<Result<RawRule, Problem>> =
@@ -122,7 +122,7 @@ pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
     let mut earlier: std::collections::HashSet<String> = std::collections::HashSet::new();
     let parsed: Vec<Result<KbRecord, Problem>> = kb_files.par_iter().map(kb::parse).collect();
     let mut parsed = parsed.into_iter().enumerate().peekable();
-    for end in record_sources.iter().skip(1).copied().chain([usize::MAX]) {
+    for end in source_ends {
         let mut this_source = Vec::new();
         while let Some((_, result)) = parsed.next_if(|(i, _)| *i < end) {
             match result {
