@@ -1,15 +1,13 @@
 //! Compiled rule sets on disk, so a pack of tens of thousands of rules loads in milliseconds. The YAML
 //! stays the source of truth: the cache is keyed by kbx's version, the path, size and modification time
-//! of every rule file, and the listing of the record folders, so adding, removing or changing a rule file,
-//! or adding or removing a record, makes kbx recompile (and report any problem in the files) on its next
-//! run. (A record's content does not change a diagnosis; `kbx show` reads records afresh.) The cache lives in `.kbx-cache/` inside the first
+//! of every rule file, and the modification time of the record folders, so adding, removing or changing a
+//! rule file, or adding or removing a record, makes kbx recompile (and report any problem in the files) on
+//! its next run. (A record's content does not change a diagnosis; `kbx show` reads records afresh.) The cache lives in `.kbx-cache/` inside the first
 //! `--rules` folder; when that is not writable kbx simply compiles every time.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::UNIX_EPOCH;
-
-use rayon::prelude::*;
 
 use crate::engine::compiled::CompiledSet;
 use crate::rule::load::{Sources, load};
@@ -17,7 +15,7 @@ use crate::rule::{Knowledge, LoadError};
 
 /// Version of the compiled layout and of the scoring it stores; raise it on any change to either, so
 /// that older caches are not read.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 
 /// Folder, inside the first `--rules` folder, that holds the cache.
 pub const CACHE_DIR: &str = ".kbx-cache";
@@ -94,9 +92,10 @@ fn store(path: &Path, set: &CompiledSet) {
     }
 }
 
-/// A key that changes whenever kbx, a rule file, or the set of record files changes. Rule files are
-/// checked by size and modification time (in parallel: a stat is not free); record folders by their
-/// listing and their own modification time, since diagnosis only needs a record to exist.
+/// A key that changes whenever kbx, a rule file, or a record folder changes. Rule files are checked by
+/// size and modification time; record folders by their own modification time, which moves when a record
+/// is added, removed or renamed (diagnosis only needs a record to exist). Stamps are combined in an
+/// order-free way, so nothing needs sorting.
 fn signature(sources: &Sources) -> u64 {
     let mut h = DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
@@ -107,40 +106,36 @@ fn signature(sources: &Sources) -> u64 {
     }
     for dir in &sources.dirs {
         std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).hash(&mut h);
-        let mut files: Vec<PathBuf> = Vec::new();
-        let mut folders: Vec<PathBuf> = Vec::new();
-        for entry in walkdir::WalkDir::new(dir)
-            .sort_by_file_name()
+        let (rules_root, kb_dir) = crate::rule::load::layout(dir);
+        let mut files = 0u64;
+        let mut combined = 0u64;
+        for entry in walkdir::WalkDir::new(&rules_root)
             .into_iter()
-            .filter_entry(|e| e.file_name() != CACHE_DIR)
+            .filter_entry(|e| e.file_name() != CACHE_DIR && Some(e.path()) != kb_dir.as_deref())
             .flatten()
         {
             let path = entry.path();
-            if entry.file_type().is_dir() {
-                folders.push(path.to_path_buf());
-                continue;
-            }
-            let ext = path.extension().and_then(|e| e.to_str());
-            if matches!(ext, Some("yaml" | "yml")) {
-                files.push(path.to_path_buf());
-            } else if ext == Some("md") {
-                path.as_os_str().as_encoded_bytes().hash(&mut h);
+            let is_rule = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+            if entry.file_type().is_dir() || is_rule {
+                let mut one = DefaultHasher::new();
+                path.as_os_str().as_encoded_bytes().hash(&mut one);
+                stamp(path).hash(&mut one);
+                combined = combined.wrapping_add(one.finish());
+                files += 1;
             }
         }
-        let stamps: Vec<Option<(u64, u128)>> = files.par_iter().map(|p| stamp(p)).collect();
-        for f in &files {
-            f.as_os_str().as_encoded_bytes().hash(&mut h);
-        }
-        stamps.hash(&mut h);
-        folders.iter().map(|f| stamp(f)).collect::<Vec<_>>().hash(&mut h);
-        // A sibling kb/ folder may hold the records.
-        if let Some(kb) =
-            dir.parent().map(|p| p.join("kb")).filter(|k| k.is_dir() && !dir.join("kb").is_dir())
-        {
-            stamp(&kb).hash(&mut h);
-            for entry in walkdir::WalkDir::new(&kb).sort_by_file_name().into_iter().flatten() {
-                entry.path().as_os_str().as_encoded_bytes().hash(&mut h);
+        (files, combined).hash(&mut h);
+        if let Some(kb) = kb_dir {
+            let mut combined = 0u64;
+            for entry in
+                walkdir::WalkDir::new(&kb).into_iter().filter_entry(|e| e.file_type().is_dir()).flatten()
+            {
+                let mut one = DefaultHasher::new();
+                entry.path().as_os_str().as_encoded_bytes().hash(&mut one);
+                stamp(entry.path()).hash(&mut one);
+                combined = combined.wrapping_add(one.finish());
             }
+            combined.hash(&mut h);
         }
     }
     h.finish()

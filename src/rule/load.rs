@@ -156,6 +156,19 @@ pub fn load_rule(path: &str, builtin: bool) -> Result<super::Rule, Problem> {
     Ok(compile::build(raw, file))
 }
 
+/// Where the rules and the records of a `--rules` folder are: a pack (`DIR/rules`, `DIR/kb`), a folder of
+/// rules with its records in `DIR/kb`, or a folder of rules with its records beside it in `DIR/../kb`.
+pub fn layout(dir: &Path) -> (PathBuf, Option<PathBuf>) {
+    let (rules_dir, kb_dir) = if dir.join("rules").is_dir() {
+        (dir.join("rules"), Some(dir.join("kb")))
+    } else if dir.join("kb").is_dir() {
+        (dir.to_path_buf(), Some(dir.join("kb")))
+    } else {
+        (dir.to_path_buf(), dir.parent().map(|p| p.join("kb")))
+    };
+    (rules_dir, kb_dir.filter(|k| k.is_dir()))
+}
+
 /// Rules and kb record files under one `--rules` folder (see docs/rule-format.md, "Where rules live").
 fn collect_dir(
     dir: &Path,
@@ -170,14 +183,7 @@ fn collect_dir(
         );
         return;
     }
-    let (rules_dir, kb_dir) = if dir.join("rules").is_dir() {
-        (dir.join("rules"), Some(dir.join("kb")))
-    } else if dir.join("kb").is_dir() {
-        (dir.to_path_buf(), Some(dir.join("kb")))
-    } else {
-        (dir.to_path_buf(), dir.parent().map(|p| p.join("kb")))
-    };
-    let kb_dir = kb_dir.filter(|k| k.is_dir());
+    let (rules_dir, kb_dir) = layout(dir);
     for path in walk(&rules_dir, &["yaml", "yml"], kb_dir.as_deref(), problems) {
         if let Some(file) = read_file(path, problems) {
             rule_files.push(file);
