@@ -6,8 +6,9 @@
 //!
 //! ```text
 //! rules/ (YAML) ─► rule::load ─► rule::compile ─► engine ─► report ─► render (table | json | markdown)
-//! kb/ (records) ──────┘                              ▲
-//!                                       input (paste, file, stdin)
+//! kb/ (records) ──────┘   ▲           │ (cache)      ▲
+//! KB articles ─► import ──┘ (packs)   ▼              input (paste, file, stdin, --batch)
+//!                                  compiled set on disk
 //! ```
 //!
 //! Only [`cli`] prints; everything else returns data.
