@@ -11,15 +11,11 @@ use std::sync::OnceLock;
 use common::{json, kbx, run};
 
 fn shared() -> PathBuf {
-    let dir =
-        std::env::var_os("KBX_SHARED").map(PathBuf::from).unwrap_or_else(|| common::root().join("../shared"));
-    assert!(
-        dir.join("kb-corpus/kbarchive-md.tar.gz").is_file(),
-        "the shared test data is missing: expected {}/kb-corpus/kbarchive-md.tar.gz. Put the shared folder \
-         beside the project (CI has it there) or set KBX_SHARED to its path.",
-        dir.display()
-    );
-    dir
+    common::shared(&[
+        "kb-corpus/kbarchive-md.tar.gz",
+        "kb-corpus/kbarchive-txt.tar.gz",
+        "eval/dev-queries.jsonl",
+    ])
 }
 
 /// Imports an archive once per test run; returns the pack.

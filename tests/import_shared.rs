@@ -3,6 +3,8 @@
 //! `cargo test` passes on a clone of the project alone; `.ci/run` runs them with `-- --ignored`, and they
 //! fail, never skip, when the data is missing.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -15,16 +17,7 @@ const EXACT_THRESHOLD: f64 = 0.97;
 
 /// `../shared`, or `$KBX_SHARED`; panics with what to do when it is not there.
 fn shared() -> PathBuf {
-    let dir = std::env::var_os("KBX_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    assert!(
-        dir.join("seeds").is_dir() && dir.join("kb-corpus/sample").is_dir(),
-        "the shared test data is missing: expected {} with seeds/, kb-corpus/sample/ and eval/ in it. \
-         Put the shared folder beside the project (CI has it there) or set KBX_SHARED to its path.",
-        dir.display()
-    );
-    dir
+    common::shared(&["seeds", "kb-corpus/sample/md", "kb-corpus/sample/txt", "eval/dev-queries.jsonl"])
 }
 
 fn read(path: &Path) -> Vec<u8> {

@@ -10,15 +10,7 @@ use common::{json, kbx, run};
 
 /// `../shared`, or `$KBX_SHARED`; panics with what to do when it is not there.
 fn shared() -> PathBuf {
-    let dir =
-        std::env::var_os("KBX_SHARED").map(PathBuf::from).unwrap_or_else(|| common::root().join("../shared"));
-    assert!(
-        dir.join("seeds").is_dir(),
-        "the shared test data is missing: expected {} with seeds/, kb-corpus/ and eval/ in it. \
-         Put the shared folder beside the project (CI has it there) or set KBX_SHARED to its path.",
-        dir.display()
-    );
-    dir
+    common::shared(&["seeds", "eval/dev-queries.jsonl"])
 }
 
 fn read(rel: &str) -> String {

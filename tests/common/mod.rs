@@ -50,3 +50,18 @@ pub fn json(stdout: &str) -> serde_json::Value {
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
+
+/// The shared test data folder (`../shared`, or `$KBX_SHARED`), checked to hold `needs` (paths inside it);
+/// panics with what to do when it does not, so that a shared-data test fails rather than passes silently.
+pub fn shared(needs: &[&str]) -> PathBuf {
+    let dir = std::env::var_os("KBX_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"));
+    for need in needs {
+        assert!(
+            dir.join(need).exists(),
+            "the shared test data is missing: expected {}/{need}. Put the shared folder beside the project \
+             (CI has it there) or set KBX_SHARED to its path.",
+            dir.display()
+        );
+    }
+    dir
+}
