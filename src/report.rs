@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::engine::{Basis, Confidence, Finding};
+use crate::kb::KbRecord;
 use crate::rule::{Knowledge, Matcher, Rule};
 
 /// Version of the JSON output; raised on any incompatible change.
@@ -214,7 +215,7 @@ pub struct RecordItem {
 }
 
 impl RuleDetail {
-    pub fn new(knowledge: &Knowledge, rule: &Rule) -> RuleDetail {
+    pub fn new(rule: &Rule, record: Option<&KbRecord>) -> RuleDetail {
         RuleDetail {
             schema_version: SCHEMA_VERSION,
             rule: rule.id.clone(),
@@ -247,7 +248,7 @@ impl RuleDetail {
                 no_match: rule.examples.no_match.clone(),
             },
             source: rule.origin.to_string(),
-            record: knowledge.record(rule).map(|r| RecordItem {
+            record: record.map(|r| RecordItem {
                 id: r.id.clone(),
                 title: r.title.clone(),
                 products: r.products.clone(),

@@ -1,10 +1,14 @@
-//! `kbx show ID`: one rule in full with its kb record, by rule id or KB article id.
+//! `kbx show ID`: one rule in full with its kb record, by rule id or KB article id. A large pack is not
+//! parsed whole: the compiled cache says which files hold the rule, and only those are read.
 
 use clap::{Args, ValueEnum};
 
 use super::{ExitStatus, KnowledgeArgs, with_stdout};
+use crate::kb::KbRecord;
 use crate::render;
 use crate::report::RuleDetail;
+use crate::rule::Rule;
+use crate::rule::load::{load_record, load_rule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -24,23 +28,38 @@ pub(crate) struct ShowArgs {
 }
 
 pub(crate) fn run(args: ShowArgs) -> anyhow::Result<ExitStatus> {
-    let knowledge = args.knowledge.load()?;
-    let rules = knowledge.find(&args.id);
-    if rules.is_empty() {
-        let near: Vec<&str> = knowledge
+    let loaded = args.knowledge.load_compiled()?;
+    let found = loaded.set.find(&args.id);
+    if found.is_empty() {
+        let wanted = args.id.to_ascii_lowercase();
+        let near = loaded
+            .set
             .rules
             .iter()
             .flat_map(|r| [r.id.as_str(), r.kb.as_str()])
-            .filter(|c| strsim::jaro_winkler(&c.to_ascii_lowercase(), &args.id.to_ascii_lowercase()) > 0.85)
-            .collect();
-        let hint = match near.first() {
+            .find(|c| strsim::jaro_winkler(&c.to_ascii_lowercase(), &wanted) > 0.85);
+        let hint = match near {
             Some(n) => format!("; did you mean `{n}`?"),
             None => "; `kbx rules list` shows the loaded rules".to_string(),
         };
         eprintln!("kbx: no rule has the id or KB article `{}`{hint}", args.id);
         return Ok(ExitStatus::NoMatch);
     }
-    let details: Vec<RuleDetail> = rules.iter().map(|r| RuleDetail::new(&knowledge, r)).collect();
+    let mut shown: Vec<(Rule, Option<KbRecord>)> = Vec::new();
+    for i in found {
+        let entry = &loaded.set.rules[i];
+        let (rule, record) = match &loaded.knowledge {
+            Some(k) => (k.rules[i].clone(), k.record(&k.rules[i]).cloned()),
+            None => {
+                let rule = load_rule(&entry.path, entry.builtin).map_err(|p| anyhow::anyhow!("{p}"))?;
+                let record =
+                    load_record(&args.knowledge.sources(), &rule.kb).map_err(|p| anyhow::anyhow!("{p}"))?;
+                (rule, record)
+            }
+        };
+        shown.push((rule, record));
+    }
+    let details: Vec<RuleDetail> = shown.iter().map(|(r, rec)| RuleDetail::new(r, rec.as_ref())).collect();
     with_stdout(|out| match args.format {
         Format::Json if details.len() == 1 => render::json::write(out, &details[0]),
         Format::Json => render::json::write(out, &details),

@@ -176,6 +176,16 @@ impl CompiledSet {
         &self.words[seg.words.start as usize..seg.words.end as usize]
     }
 
+    /// The rules with this rule id or, failing that, this KB article id (case-insensitive), in load order.
+    pub fn find(&self, id: &str) -> Vec<usize> {
+        let by_id: Vec<usize> =
+            (0..self.rules.len()).filter(|&i| self.rules[i].id.eq_ignore_ascii_case(id)).collect();
+        if !by_id.is_empty() {
+            return by_id;
+        }
+        (0..self.rules.len()).filter(|&i| self.rules[i].kb.eq_ignore_ascii_case(id)).collect()
+    }
+
     /// The near-verbatim text of a segment.
     pub fn segment_text(&self, seg: &Segment) -> &str {
         self.texts.get(seg.text.start as usize..seg.text.end as usize).unwrap_or("")

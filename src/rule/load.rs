@@ -156,6 +156,39 @@ pub fn load_rule(path: &str, builtin: bool) -> Result<super::Rule, Problem> {
     Ok(compile::build(raw, file))
 }
 
+/// The kb record of article `id` from the first source that has one (built-in, then each folder), read
+/// afresh: for showing one rule of a set that came from the cache.
+pub fn load_record(sources: &Sources, id: &str) -> Result<Option<KbRecord>, Problem> {
+    let name = format!("{id}.md");
+    if sources.builtin
+        && let Some((path, text)) = crate::builtin::FILES.iter().find(|(p, _)| *p == format!("kb/{name}"))
+    {
+        let file = SourceFile { origin: Origin::Builtin(PathBuf::from(path)), text: text.to_string() };
+        return kb::parse(&file).map(Some);
+    }
+    for dir in &sources.dirs {
+        let Some(kb_dir) = layout(dir).1 else { continue };
+        let direct = kb_dir.join(&name);
+        let path = if direct.is_file() {
+            Some(direct)
+        } else {
+            walkdir::WalkDir::new(&kb_dir)
+                .into_iter()
+                .flatten()
+                .find(|e| e.file_name() == name.as_str())
+                .map(|e| e.into_path())
+        };
+        if let Some(path) = path {
+            let mut problems = Vec::new();
+            return match read_file(path.clone(), &mut problems) {
+                Some(file) => kb::parse(&file).map(Some),
+                None => Err(problems.pop().unwrap_or_else(|| Problem::new(path, "cannot read"))),
+            };
+        }
+    }
+    Ok(None)
+}
+
 /// Where the rules and the records of a `--rules` folder are: a pack (`DIR/rules`, `DIR/kb`), a folder of
 /// rules with its records in `DIR/kb`, or a folder of rules with its records beside it in `DIR/../kb`.
 pub fn layout(dir: &Path) -> (PathBuf, Option<PathBuf>) {
