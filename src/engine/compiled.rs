@@ -69,10 +69,11 @@ pub struct Segment {
     pub edges: (String, String),
 }
 
-/// Hash of a near-verbatim text.
+/// Hash of a near-verbatim text. Stored in caches, so it uses FxHash (fixed by Cargo.lock), not std's
+/// default hasher, whose algorithm may change with the toolchain.
 pub fn verbatim_hash(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     text.hash(&mut h);
     h.finish()
 }
