@@ -117,3 +117,41 @@ fn a_paraphrase_finds_its_article_through_the_lexical_fallback() {
     assert_eq!(first["basis"], "lexical");
     assert_eq!(first["confidence"], "low");
 }
+
+fn first_two(text: &str) -> Vec<(String, String)> {
+    let (code, out, err) =
+        run(kbx().args(["diagnose", "--format", "json", "--top", "2", "--rules"]).arg(pack("md")).arg(text));
+    assert_eq!(code, 0, "{text}: {err}");
+    json(&out)["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["kb"].as_str().unwrap().to_string(), m["basis"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs ../shared; run by .ci/run"]
+fn pastes_the_query_file_does_not_show_still_find_their_article() {
+    let cases = [
+        ("failed to create MAPI", "Q293218", "fragment"),
+        ("Internal eror: failed to creat MAPI.Session.", "Q293218", "fragment"),
+        ("lnternal error: failed to create MAPl.Sessi0n.", "Q293218", "fragment"),
+        ("Error 29 Alias does not exist John Smith", "Q118947", "exact"),
+    ];
+    for (text, kb, basis) in cases {
+        assert_eq!(first_two(text)[0], (kb.to_string(), basis.to_string()), "{text}");
+    }
+    let log = "2026-01-01 10:00:01 w3wp ERROR Internal error: failed to create MAPI.Session.\n\
+               2026-01-01 10:00:05 mailer ERROR MAPILogon returned MAPI_E_TOO_MANY_SESSIONS\n";
+    let (code, out, _) =
+        run(kbx().args(["diagnose", "--format", "json", "--rules"]).arg(pack("md")).arg(log));
+    assert_eq!(code, 0);
+    let kbs: Vec<String> = json(&out)["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kb"].as_str().unwrap().to_string())
+        .collect();
+    assert!(kbs.contains(&"Q293218".to_string()) && kbs.contains(&"Q121131".to_string()), "{kbs:?}");
+}

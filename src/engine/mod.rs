@@ -168,7 +168,8 @@ impl Engine {
         let top = self.best(&hits, &values);
         if top.0 < STRONG || top.1 < EXPLAINED {
             let exact = hits.clone();
-            search::fragments(&self.set, text, &q, &norm, &exact, &mut hits);
+            let fixed = search::corrected_ids(&self.set, &norm, &q);
+            search::fragments(&self.set, text, fixed.as_deref().unwrap_or(&q), &norm, &exact, &mut hits);
         }
         if self.best(&hits, &values).0 < STRONG {
             lexical::search(&self.set, &q, &norm, &mut hits);
@@ -448,6 +449,19 @@ mod tests {
             &Query::default(),
         );
         assert!(whole[0].score > found[0].score, "a whole message outranks its fragment");
+    }
+
+    #[test]
+    fn text_retyped_from_a_screenshot_is_corrected_for_fragments() {
+        let rules =
+            vec![rule("owa", "Q1", "stable", "  - text: 'Internal error: failed to create MAPI.Session.'\n")];
+        let engine = Engine::from_rules(&rules);
+        let found = engine.diagnose("lnternal error: failed to create MAPl.Sessi0n.", &Query::default());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].basis, Basis::Fragment);
+        assert!(found[0].score >= 0.45, "{}", found[0].score);
+        // Short unknown words are left alone: "l" is not corrected to anything.
+        assert!(engine.diagnose("l o", &Query::default()).is_empty());
     }
 
     #[test]

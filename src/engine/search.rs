@@ -71,6 +71,69 @@ pub fn word_ids(set: &CompiledSet, norm: &Normalised) -> Vec<u32> {
     norm.words().map(|w| set.word_id(w).unwrap_or(NONE)).collect()
 }
 
+/// The input's word ids with words no rule knows replaced, where possible, by a known word one edit away
+/// (a letter dropped, added, swapped with its neighbour or changed: a typo, or `l`/`1`/`i` and `0`/`o`
+/// mixed up by text retyped from a screenshot), the most common such word first. Used to line up
+/// fragments only: an exact match is always of the words as typed.
+pub fn corrected_ids(set: &CompiledSet, norm: &Normalised, q: &[u32]) -> Option<Vec<u32>> {
+    let mut out = q.to_vec();
+    let mut changed = false;
+    for (slot, word) in out.iter_mut().zip(norm.words()) {
+        if *slot != NONE || word.chars().count() < MIN_CORRECTED_LEN || !word.chars().any(char::is_alphabetic)
+        {
+            continue;
+        }
+        if let Some(id) = nearest_known(set, word) {
+            *slot = id;
+            changed = true;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// Words shorter than this are not corrected: too many known words lie one edit away.
+const MIN_CORRECTED_LEN: usize = 4;
+
+/// Letters tried when changing or adding one.
+const ALPHABET: &str = "abcdefghijklmnopqrstuvwxyz0123456789_";
+
+/// The known word one edit away from `word` that the most phrase parts hold.
+fn nearest_known(set: &CompiledSet, word: &str) -> Option<u32> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut best: Option<(usize, u32)> = None;
+    let mut consider = |candidate: String| {
+        if let Some(id) = set.word_id(&candidate) {
+            let holding = set.positions.get(id).len();
+            if best.is_none_or(|(n, _)| holding > n) {
+                best = Some((holding, id));
+            }
+        }
+    };
+    for i in 0..chars.len() {
+        let mut deleted = chars.clone();
+        deleted.remove(i);
+        consider(deleted.into_iter().collect());
+        if i + 1 < chars.len() {
+            let mut swapped = chars.clone();
+            swapped.swap(i, i + 1);
+            consider(swapped.into_iter().collect());
+        }
+        for c in ALPHABET.chars().filter(|&c| c != chars[i]) {
+            let mut changed = chars.clone();
+            changed[i] = c;
+            consider(changed.into_iter().collect());
+        }
+    }
+    for i in 0..=chars.len() {
+        for c in ALPHABET.chars() {
+            let mut added = chars.clone();
+            added.insert(i, c);
+            consider(added.into_iter().collect());
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
 /// Exact matches of phrase and code-name symptoms.
 pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, out: &mut Vec<Hit>) {
     // Segment id → starts (word index) where it occurs, and whether verbatim there.
