@@ -136,3 +136,21 @@ fn a_curated_rule_ranks_above_an_imported_draft_of_the_same_article() {
     assert_eq!(v["matches"][1]["rule"], "kb-q900001");
     assert_eq!(v["matches"][0]["score"], v["matches"][1]["score"]);
 }
+
+#[test]
+fn a_pack_is_not_written_over_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    assert_eq!(import(&[fixtures("txt")], &pack).0, 0);
+    let before = files(&pack.join("rules"));
+    let (code, out, err) = import(&[fixtures("md")], &pack);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        format!(
+            "error: {} is not empty: import into a new folder, or remove the old pack first (nothing was written)\n",
+            pack.display()
+        )
+    );
+    assert_eq!(files(&pack.join("rules")), before);
+}

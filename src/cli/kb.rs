@@ -22,13 +22,21 @@ pub(crate) struct ImportArgs {
     /// Article files, folders (searched recursively) or .tar.gz archives.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// The pack folder to write: rules/, kb/ and import-summary.json.
+    /// The pack folder to write (new or empty): rules/, kb/ and import-summary.json.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 }
 
 pub(crate) fn run(cmd: KbCommand) -> anyhow::Result<ExitStatus> {
     let KbCommand::Import(args) = cmd;
+    // A pack is written whole: importing over an earlier one would leave rules of articles no longer
+    // imported, so the folder must be new or empty.
+    if std::fs::read_dir(&args.out).is_ok_and(|mut entries| entries.next().is_some()) {
+        anyhow::bail!(
+            "{} is not empty: import into a new folder, or remove the old pack first (nothing was written)",
+            args.out.display()
+        );
+    }
     let started = Instant::now();
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
