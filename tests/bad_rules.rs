@@ -234,3 +234,31 @@ fn a_record_in_two_folders_is_taken_from_the_first() {
         .arg(b.path()));
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn a_regex_that_matches_nothing_is_refused() {
+    let err = one(&format!("{HEAD}symptoms:\n  - regex: '(?i)(logon\\.asp)?'\n"));
+    assert!(
+        err.starts_with(
+            "<pack>/rules/r.yaml:7:5: symptoms[0]: regex `(?i)(logon\\.asp)?` matches the empty string"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unquoted_eight_digit_code_is_refused() {
+    let err = one(&format!("{HEAD}symptoms:\n  - code: 80040111\n"));
+    assert!(
+        err.starts_with("<pack>/rules/r.yaml:7:5: symptoms[0]: write the code 80040111 in quotes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_rule_file_with_a_byte_order_mark_is_read() {
+    let rule = format!("\u{feff}{HEAD}symptoms:\n  - text: disk is full\n");
+    let dir = pack(&[("kb/Q1.md", &kb_record("Q1")), ("rules/r.yaml", &rule)]);
+    let (code, _, err) = run(kbx().args(["rules", "list", "--no-builtin", "--rules"]).arg(dir.path()));
+    assert_eq!(code, 0, "{err}");
+}

@@ -37,6 +37,23 @@ fn batch_answers_every_line_in_order_and_names_bad_lines() {
 }
 
 #[test]
+fn batch_lines_with_a_bom_or_bytes_that_are_not_utf8_are_still_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pastes.jsonl");
+    let mut bytes = b"\xEF\xBB\xBF{\"id\": 1, \"text\": \"MAPI_E_TOO_MANY_SESSIONS\"}\r\n".to_vec();
+    bytes.extend_from_slice(
+        b"{\"id\": 2, \"text\": \"\xFF\xFE Internal error: failed to create MAPI.Session.\"}\n",
+    );
+    std::fs::write(&input, bytes).unwrap();
+    let (code, out, err) = run(kbx().args(["diagnose", "--batch"]).arg(&input));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["matches"][0]["kb"], "Q121131");
+    assert_eq!(lines[1]["matches"][0]["kb"], "Q293218");
+}
+
+#[test]
 fn eval_reports_hits_per_kind_and_lists_misses() {
     let dir = tempfile::tempdir().unwrap();
     let queries = dir.path().join("q.jsonl");

@@ -35,12 +35,15 @@ pub(crate) fn run(path: &Path, knowledge: &KnowledgeArgs, query: Query) -> anyho
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut status = ExitStatus::Success;
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+    for (i, bytes) in std::io::BufReader::new(file).split(b'\n').enumerate() {
+        let bytes = bytes.with_context(|| format!("cannot read {}", path.display()))?;
+        // Bytes that are not UTF-8 are replaced (a line is never lost to them); a BOM is dropped.
+        let line = String::from_utf8_lossy(&bytes);
+        let line = line.trim_start_matches('\u{feff}').trim_end_matches('\r');
         if line.trim().is_empty() {
             continue;
         }
-        let paste: Paste = match serde_json::from_str(&line) {
+        let paste: Paste = match serde_json::from_str(line) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("{}:{}: skipped: not a {{\"id\", \"text\"}} line: {e}", path.display(), i + 1);

@@ -79,7 +79,10 @@ pub fn corrected_ids(set: &CompiledSet, norm: &Normalised, q: &[u32]) -> Option<
     let mut out = q.to_vec();
     let mut changed = false;
     for (slot, word) in out.iter_mut().zip(norm.words()) {
-        if *slot != NONE || word.chars().count() < MIN_CORRECTED_LEN || !word.chars().any(char::is_alphabetic)
+        let len = word.chars().count();
+        if *slot != NONE
+            || !(MIN_CORRECTED_LEN..=MAX_CORRECTED_LEN).contains(&len)
+            || !word.chars().any(char::is_alphabetic)
         {
             continue;
         }
@@ -93,6 +96,9 @@ pub fn corrected_ids(set: &CompiledSet, norm: &Normalised, q: &[u32]) -> Option<
 
 /// Words shorter than this are not corrected: too many known words lie one edit away.
 const MIN_CORRECTED_LEN: usize = 4;
+/// Nor longer than this: the work grows with the square of the length, and such words (a hash, a base64
+/// blob) are not mistyped words.
+const MAX_CORRECTED_LEN: usize = 40;
 
 /// Letters tried when changing or adding one.
 const ALPHABET: &str = "abcdefghijklmnopqrstuvwxyz0123456789_";
@@ -215,25 +221,36 @@ fn literalness(text: &str, span: Range<usize>, segment: &super::compiled::Segmen
     }
     let same_case = u8::from(verbatim_hash(&inside) == segment.verbatim);
     let (head, tail) = &segment.edges;
-    let before: Vec<char> =
-        fold_punctuation(&text[..span.start]).chars().filter(|c| !c.is_whitespace()).collect();
-    let after = fold_punctuation(&text[span.end..]);
-    // The punctuation right next to the words in the input, up to the next word.
-    let head_run: String = before
-        .iter()
-        .rev()
-        .take_while(|c| !is_word_char(**c))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let tail_run: String =
-        after.chars().filter(|c| !c.is_whitespace()).take_while(|c| !is_word_char(*c)).collect();
+    // The punctuation right next to the words in the input, up to the next word (read lazily: only the
+    // few characters beside the span, never the whole input).
+    let head_run: String = fold_punctuation(
+        &text[..span.start]
+            .chars()
+            .rev()
+            .filter(|c| !c.is_whitespace())
+            .take_while(|c| !is_word_char(*c))
+            .take(EDGE_LIMIT)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>(),
+    );
+    let tail_run: String = fold_punctuation(
+        &text[span.end..]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take_while(|c| !is_word_char(*c))
+            .take(EDGE_LIMIT)
+            .collect::<String>(),
+    );
     // The rule's punctuation is there (a log may add more around it); none in the rule means none there.
     let head_ok = if head.is_empty() { head_run.is_empty() } else { head_run.ends_with(head.as_str()) };
     let tail_ok = if tail.is_empty() { tail_run.is_empty() } else { tail_run.starts_with(tail.as_str()) };
     1 + same_case + u8::from(head_ok && tail_ok)
 }
+
+/// Most punctuation characters read beside a phrase for its edges.
+const EDGE_LIMIT: usize = 16;
 
 /// Numeric codes in any written form.
 pub fn numbers(set: &CompiledSet, text: &str, norm: &Normalised, out: &mut Vec<Hit>) {

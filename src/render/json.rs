@@ -21,7 +21,7 @@
 //! | `matches[].evidence[].kind` | string | `text`, `regex`, `code`, or `lexical` (words shared with the rule's title, phrases and keywords) |
 //! | `matches[].evidence[].basis` | string | `exact` (the whole symptom), `fragment` (part of a phrase) or `lexical` |
 //! | `matches[].evidence[].matched` | string | the input text it matched |
-//! | `matches[].evidence[].start`, `.end` | integers | byte offsets of `matched` in the input (UTF-8) |
+//! | `matches[].evidence[].start`, `.end` | integers | byte offsets of `matched` in the input as decoded (UTF-8, byte-order mark dropped, invalid bytes replaced) |
 //! | `matches[].causes` | array of strings | likely causes |
 //! | `matches[].resolution` | array | steps in order |
 //! | `matches[].resolution[].text` | string | what to do |

@@ -237,7 +237,7 @@ fn walk(root: &Path, extensions: &[&str], skip: Option<&Path>, problems: &mut Ve
         walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| Some(e.path()) != skip);
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() => {
+            Ok(e) if e.path().is_file() => {
                 let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
                 if extensions.contains(&ext) {
                     out.push(e.into_path());
@@ -294,7 +294,7 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(
     text: &str,
     line_offset: usize,
 ) -> Result<T, Problem> {
-    serde_yaml::from_str(text).map_err(|e| {
+    serde_yaml::from_str(text.strip_prefix('\u{feff}').unwrap_or(text)).map_err(|e| {
         // The first position is the error's own (reported in front); later ones are context to keep.
         let message = AT_LINE.replace(&e.to_string(), "").into_owned();
         let message = message.strip_prefix(": ").unwrap_or(&message).to_string();

@@ -114,6 +114,9 @@ impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         match regex::Regex::new(&s) {
+            Ok(r) if r.is_match("") => Err(serde::de::Error::custom(format!(
+                "regex `{s}` matches the empty string, so it would match every input: make at least one part required"
+            ))),
             Ok(r) => Ok(Pattern(r)),
             Err(e) => {
                 // The regex crate's message ends with a line `error: <what is wrong>`.
@@ -140,13 +143,9 @@ impl<'de> Deserialize<'de> for CodeField {
             serde::de::Error::custom("a code is a string such as '0x80040111' or 'MAPI_E_TOO_MANY_SESSIONS'")
         })? {
             Scalar::Text(s) => Code::parse(&s).map(CodeField).map_err(serde::de::Error::custom),
-            Scalar::Int(n)
-                if n.unsigned_abs() >= 0x1_0000 && n >= i64::from(i32::MIN) && n <= i64::from(u32::MAX) =>
-            {
-                Ok(CodeField(Code::Number { value: n as u32, decimal: true }))
-            }
+            // YAML reads 80040111 as a decimal number, though messages mean hex: only quotes can tell.
             Scalar::Int(n) => Err(serde::de::Error::custom(format!(
-                "write the code {n} in quotes, as it appears in messages ('0x{n:X}' or '{n}'), so that hex and decimal are not confused"
+                "write the code {n} in quotes, exactly as messages show it (code: '{n}'), so that hex and decimal are not confused"
             ))),
         }
     }
