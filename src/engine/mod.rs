@@ -81,6 +81,11 @@ const DISTINCT_WORDS: f64 = 0.9;
 /// Lexical evidence beside phrase evidence counts this much of its value (it breaks ties).
 const LEXICAL_BESIDE_PHRASES: f64 = 0.2;
 
+/// The best score among `findings`, and the coverage of that rule's evidence.
+fn best(findings: &[Finding]) -> (f64, f64) {
+    findings.iter().map(|f| (f.score, f.coverage)).fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a })
+}
+
 /// A score as reports show it (three decimals): scores equal at that precision are ordered by status,
 /// then by how literally the input holds the evidence, then by the exact score.
 fn shown(score: f64) -> i64 {
@@ -165,16 +170,18 @@ impl Engine {
                     }
                 })
                 .collect();
-        let top = self.best(&hits, &values);
-        if top.0 < STRONG || top.1 < EXPLAINED {
+        let mut findings = self.score(hits.clone(), &values);
+        let (top, explained) = best(&findings);
+        if top < STRONG || explained < EXPLAINED {
             let exact = hits.clone();
             let fixed = search::corrected_ids(&self.set, &norm, &q);
             search::fragments(&self.set, text, fixed.as_deref().unwrap_or(&q), &norm, &exact, &mut hits);
+            findings = self.score(hits.clone(), &values);
         }
-        if self.best(&hits, &values).0 < STRONG {
+        if best(&findings).0 < STRONG {
             lexical::search(&self.set, &q, &norm, &mut hits);
+            findings = self.score(hits, &values);
         }
-        let mut findings = self.score(hits, &values);
         findings.retain(|f| f.score >= query.min_score);
         findings.sort_by(|a, b| {
             let (ra, rb) = (&self.set.rules[a.rule], &self.set.rules[b.rule]);
@@ -216,14 +223,6 @@ impl Engine {
                 });
             }
         }
-    }
-
-    /// The best score the hits so far give any rule, and the coverage of that rule's evidence.
-    fn best(&self, hits: &[Hit], values: &[f64]) -> (f64, f64) {
-        self.score(hits.to_vec(), values)
-            .iter()
-            .map(|f| (f.score, f.coverage))
-            .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a })
     }
 
     fn score(&self, hits: Vec<Hit>, values: &[f64]) -> Vec<Finding> {

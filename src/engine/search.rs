@@ -361,7 +361,6 @@ pub fn fragments(
         let total =
             by_symptom.entry(symptom).or_insert(Alignment { first: usize::MAX, ..Alignment::default() });
         total.rarity += a.rarity;
-        total.informative += a.informative;
         total.evidence += a.evidence;
         total.count += a.count;
         total.first = total.first.min(a.first);
@@ -464,10 +463,10 @@ fn align(set: &CompiledSet, words: &[u32], q: &[u32], diagonals: &[i32]) -> Alig
             (qi >= next && q.get(qi) == Some(&w)).then_some(qi)
         });
         if let Some(qi) = hit {
-            a.rarity += rarity(set, w);
+            let rare = rarity(set, w);
+            a.rarity += rare;
             a.positions.push(qi);
-            a.informative += informative(set, w);
-            a.evidence += informative(set, w) * (rarity(set, w) / (RARE_SHARE * unique_rarity(set))).min(1.0);
+            a.evidence += informative(set, w) * (rare / (RARE_SHARE * unique_rarity(set))).min(1.0);
             a.count += 1;
             a.first = a.first.min(qi);
             a.last = qi + 1;
@@ -482,8 +481,6 @@ fn align(set: &CompiledSet, words: &[u32], q: &[u32], diagonals: &[i32]) -> Alig
 struct Alignment {
     /// Sum of the rarity of the words that line up.
     rarity: f64,
-    /// Their informative weight.
-    informative: f64,
     /// Their informative weight, each scaled down when many phrase parts hold it: the words a fragment
     /// counts as evidence, on the scale of a phrase's informative words.
     evidence: f64,

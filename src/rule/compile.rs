@@ -16,15 +16,6 @@ pub struct Knowledge {
 }
 
 impl Knowledge {
-    /// The rules with this rule id or KB article id (case-insensitive), in load order.
-    pub fn find(&self, id: &str) -> Vec<&Rule> {
-        let by_id: Vec<&Rule> = self.rules.iter().filter(|r| r.id.eq_ignore_ascii_case(id)).collect();
-        if !by_id.is_empty() {
-            return by_id;
-        }
-        self.rules.iter().filter(|r| r.kb.eq_ignore_ascii_case(id)).collect()
-    }
-
     /// The kb record of a rule.
     pub fn record(&self, rule: &Rule) -> Option<&KbRecord> {
         self.records.get(&rule.kb)
