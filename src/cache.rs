@@ -15,7 +15,7 @@ use crate::rule::{Knowledge, LoadError};
 
 /// Version of the compiled layout and of the scoring it stores; raise it on any change to either, so
 /// that older caches are not read.
-const FORMAT: u32 = 10;
+const FORMAT: u32 = 11;
 
 /// Folder, inside the first `--rules` folder, that holds the cache.
 pub const CACHE_DIR: &str = ".kbx-cache";

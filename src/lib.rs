@@ -26,3 +26,4 @@ pub mod normalise;
 pub mod render;
 pub mod report;
 pub mod rule;
+pub mod scan;

@@ -11,3 +11,8 @@ pub enum ExitStatus {
     /// An error: a bad rule file, unreadable input, a usage mistake.
     Error = 2,
 }
+
+impl ExitStatus {
+    /// `kbx scan` found a rule at or above `--fail-on` (the same code as [`ExitStatus::NoMatch`]).
+    pub const FOUND: ExitStatus = ExitStatus::NoMatch;
+}

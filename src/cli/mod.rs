@@ -7,6 +7,7 @@ mod diagnose;
 mod exit;
 mod kb;
 mod rules;
+mod scan;
 mod show;
 
 use std::ffi::OsString;
@@ -37,6 +38,8 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// Print one rule in full, with its KB article record (by rule id or KB id).
     Show(show::ShowArgs),
+    /// Scan logs (files, folders, standard input) for every known problem; for pipelines and people.
+    Scan(scan::ScanArgs),
     /// Work with the rule set.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -116,6 +119,7 @@ where
     let result = match cli.command {
         Command::Diagnose(args) => diagnose::run(args),
         Command::Show(args) => show::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Kb(cmd) => kb::run(cmd),
     };

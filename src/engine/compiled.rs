@@ -11,13 +11,15 @@ use serde::{Deserialize, Serialize};
 use super::literal::required_literals;
 use super::score;
 use crate::normalise::normalise;
-use crate::rule::{Code, Matcher, Rule, Status};
+use crate::rule::{Code, Matcher, Rule, Severity, Status};
 
 /// What the engine needs to know of a rule besides its symptoms.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleEntry {
     pub id: String,
     pub kb: String,
+    pub title: String,
+    pub severity: Severity,
     pub status: Status,
     pub builtin: bool,
     /// The file it was loaded from (relative to the project for built-in rules).
@@ -291,6 +293,8 @@ impl Builder {
         self.set.rules.push(RuleEntry {
             id: rule.id.clone(),
             kb: rule.kb.clone(),
+            title: rule.title.clone(),
+            severity: rule.severity,
             status: rule.status,
             builtin: rule.origin.is_builtin(),
             path: rule.origin.path().to_string_lossy().into_owned(),

@@ -153,9 +153,9 @@ impl Engine {
         let norm = Normalised::new(text);
         let q = search::word_ids(&self.set, &norm);
         let mut hits = Vec::new();
-        search::exact_words(&self.set, text, &q, &norm, &mut hits);
+        search::exact_words(&self.set, text, &q, &norm, 0, &mut hits);
         search::numbers(&self.set, text, &norm, &mut hits);
-        self.regex_hits(text, &norm, &mut hits);
+        self.regex_hits(text, &norm, 0, &mut hits);
         // What each input word counts for coverage: its rarity among the rules' phrases, a quarter of it
         // for numbers (timestamps, ids) and common words; words no rule knows count nothing, since no rule
         // can explain them.
@@ -197,7 +197,31 @@ impl Engine {
         findings
     }
 
-    fn regex_hits(&self, text: &str, norm: &Normalised, out: &mut Vec<Hit>) {
+    /// The rules whose symptoms `text` holds whole (the exact tier alone: no fragments, no lexical
+    /// evidence, no coverage), counting only evidence that ends at byte `from` or later; in rule order.
+    /// This is how `scan` confirms a window of log lines: evidence ending before `from` was confirmed with
+    /// the lines before.
+    pub fn exact(&self, text: &str, from: usize) -> Vec<Finding> {
+        let norm = Normalised::new(text);
+        let q = search::word_ids(&self.set, &norm);
+        let from_word = norm.words_within(&(from..text.len())).start;
+        let mut hits = Vec::new();
+        search::exact_words(&self.set, text, &q, &norm, from_word, &mut hits);
+        search::numbers(&self.set, text, &norm, &mut hits);
+        self.regex_hits(text, &norm, from, &mut hits);
+        hits.retain(|h| h.span.end > from);
+        let mut by_rule: FxHashMap<u32, Vec<Hit>> = FxHashMap::default();
+        for hit in hits {
+            by_rule.entry(hit.rule).or_default().push(hit);
+        }
+        let none = vec![0.0; q.len()];
+        let mut findings: Vec<Finding> =
+            by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits, &none)).collect();
+        findings.sort_by_key(|f| f.rule);
+        findings
+    }
+
+    fn regex_hits(&self, text: &str, norm: &Normalised, from: usize, out: &mut Vec<Hit>) {
         let mut candidates = self.unfiltered.clone();
         if let Some(ac) = &self.regex_literals {
             for m in ac.find_overlapping_iter(text) {
@@ -209,7 +233,7 @@ impl Engine {
         for i in candidates {
             let entry = &self.set.regexes[i as usize];
             if let Some(re) = &self.regexes[i as usize]
-                && let Some(m) = re.find(text)
+                && let Some(m) = re.find_iter(text).find(|m| m.end() > from)
             {
                 let sym = &self.set.symptoms[entry.symptom as usize];
                 out.push(Hit {

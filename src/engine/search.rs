@@ -140,8 +140,16 @@ fn nearest_known(set: &CompiledSet, word: &str) -> Option<u32> {
     best.map(|(_, id)| id)
 }
 
-/// Exact matches of phrase and code-name symptoms.
-pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, out: &mut Vec<Hit>) {
+/// Exact matches of phrase and code-name symptoms: for each symptom, its first occurrence that ends at
+/// word `from` or later (0: its first occurrence).
+pub fn exact_words(
+    set: &CompiledSet,
+    text: &str,
+    q: &[u32],
+    norm: &Normalised,
+    from: usize,
+    out: &mut Vec<Hit>,
+) {
     // Segment id → starts (word index) where it occurs, and whether verbatim there.
     let mut seg_hits: FxHashMap<u32, Vec<(usize, u8)>> = FxHashMap::default();
     for (i, &w) in q.iter().enumerate() {
@@ -164,7 +172,7 @@ pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, 
     for sym in symptoms {
         let entry = &set.symptoms[sym as usize];
         let SymptomKind::Words { segments, .. } = &entry.kind else { continue };
-        if let Some((words, verbatim)) = chain(set, segments.clone(), &seg_hits) {
+        if let Some((words, verbatim)) = chain(set, segments.clone(), &seg_hits, from) {
             out.push(Hit {
                 rule: entry.rule,
                 symptom: Some(usize::from(entry.index)),
@@ -179,11 +187,12 @@ pub fn exact_words(set: &CompiledSet, text: &str, q: &[u32], norm: &Normalised, 
 }
 
 /// The first occurrence of segments `segs` in order, each within the wildcard's reach of the one before,
-/// and whether every segment is verbatim there.
+/// that ends after word `from`, and whether every segment is verbatim there.
 fn chain(
     set: &CompiledSet,
     segs: Range<u32>,
     hits: &FxHashMap<u32, Vec<(usize, u8)>>,
+    from: usize,
 ) -> Option<(Range<usize>, u8)> {
     let first = segs.start;
     'starts: for &(start, first_verbatim) in hits.get(&first)? {
@@ -204,6 +213,9 @@ fn chain(
                 }
                 None => continue 'starts,
             }
+        }
+        if end <= from {
+            continue;
         }
         return Some((start..end, verbatim));
     }

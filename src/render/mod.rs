@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 pub mod text;
 

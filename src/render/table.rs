@@ -193,3 +193,45 @@ pub fn eval<W: io::Write>(mut out: W, report: &crate::eval::Report, style: Style
     }
     Ok(())
 }
+
+/// The scan table: severity, count, KB, title, first seen (path:line), most severe first.
+pub fn scan<W: io::Write>(
+    mut out: W,
+    report: &crate::scan::summary::ScanReport,
+    style: Style,
+) -> io::Result<()> {
+    if report.findings.is_empty() {
+        return writeln!(
+            out,
+            "No known problems in {} line{} of {} file{}.",
+            report.stats.lines,
+            if report.stats.lines == 1 { "" } else { "s" },
+            report.stats.files,
+            if report.stats.files == 1 { "" } else { "s" }
+        );
+    }
+    let mut t = table(style, &["Severity", "Count", "KB", "Title", "First seen"]);
+    for f in &report.findings {
+        t.add_row(vec![
+            Cell::new(f.severity.as_str()),
+            Cell::new(f.count),
+            Cell::new(&f.kb),
+            Cell::new(&f.title),
+            Cell::new(format!("{}:{}", f.first.path, f.first.line)),
+        ]);
+    }
+    fit(&mut t, style, 3);
+    writeln!(out, "{t}")?;
+    let s = &report.stats;
+    writeln!(
+        out,
+        "{} rule{} found on {} of {} lines in {} file{} ({:.2} s). `kbx show KB` gives the cause and the steps.",
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" },
+        s.matched_lines,
+        s.lines,
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.seconds
+    )
+}

@@ -1,0 +1,203 @@
+//! One block of whole lines: the literal filter's hits, the lines where a symptom's slots all appear within
+//! the window, and the engine's confirmation of each window that ends on such a line.
+//!
+//! A *window* is up to `window` consecutive lines joined by their line breaks, which the engine reads as
+//! spaces: a message wrapped over lines (an Event Viewer description, a quoted dialog) matches as if it
+//! were on one. A match is confirmed on the window that ends on its last line and is reported on its
+//! first line, once per rule and line. Each block starts with the lines before it ([`CONTEXT_WINDOWS`]
+//! windows' worth), which are searched again but never reported, so a block finds everything that ends
+//! in its own lines whatever came before.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr_iter, memrchr};
+
+use super::Scanner;
+
+/// How many windows of lines before its own lines a block carries: one for a match that started
+/// there, one more for the literals of a candidate that triggered there.
+pub const CONTEXT_WINDOWS: usize = 2;
+
+/// Longest line text reported; longer lines are cut at a character boundary and end with `…`.
+pub const MAX_TEXT: usize = 4096;
+
+/// A rule found on a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineMatch {
+    /// Index of the rule in the compiled set.
+    pub rule: u32,
+    /// Line number in the job (0 = its first own line).
+    pub line: i64,
+    /// The line, without its line break, cut at [`MAX_TEXT`].
+    pub text: String,
+}
+
+/// Lines of input to scan: `bytes[..own]` are context lines (each ending in `\n`), then the block's own
+/// lines; the last line may lack its `\n` (end of input, or a line cut because it is too long).
+pub struct Block<'a> {
+    pub bytes: &'a [u8],
+    pub own: usize,
+    /// The number of the line at `bytes[0]`.
+    pub first_line: i64,
+}
+
+/// What a job keeps between its blocks.
+pub struct State {
+    /// Per symptom: the line each slot was last seen on, valid when `generation` matches.
+    seen: Vec<[i64; super::plan::MAX_SLOTS]>,
+    generation: Vec<u32>,
+    current: u32,
+    hits: Vec<(usize, u32)>,
+    /// (rule, line) reported lately, so a match found again from a later window is not counted twice.
+    recent: Vec<(u32, i64)>,
+}
+
+impl State {
+    pub fn new(symptoms: usize) -> State {
+        State {
+            seen: vec![[i64::MIN; super::plan::MAX_SLOTS]; symptoms],
+            generation: vec![0; symptoms],
+            current: 0,
+            hits: Vec::new(),
+            recent: Vec::new(),
+        }
+    }
+}
+
+/// Lines `from..=to` (line numbers) to confirm.
+type Span = (i64, i64);
+
+impl Scanner {
+    /// Scans one block, appending its matches (ordered by line) to `out`; returns the number of line
+    /// breaks in its own lines.
+    pub fn scan_block(&self, st: &mut State, block: &Block<'_>, out: &mut Vec<LineMatch>) -> u64 {
+        let bytes = block.bytes;
+        let window = self.window as i64;
+        st.current = st.current.wrapping_add(1);
+        if st.current == 0 {
+            st.generation.iter_mut().for_each(|g| *g = u32::MAX);
+            st.current = 1;
+        }
+        st.hits.clear();
+        let hits = &mut st.hits;
+        self.plan.grams.find(bytes, |start, lit| hits.push((start, lit)));
+        st.hits.sort_unstable();
+
+        // Lines where some symptom has all its slots within one window.
+        let mut spans: Vec<Span> = Vec::new();
+        let (mut pos, mut line) = (0usize, block.first_line);
+        for &(start, lit) in &st.hits {
+            line += memchr_iter(b'\n', &bytes[pos..start]).count() as i64;
+            pos = start;
+            for &(sym, slot) in &self.plan.targets[lit as usize] {
+                let s = sym as usize;
+                if st.generation[s] != st.current {
+                    st.generation[s] = st.current;
+                    st.seen[s] = [i64::MIN; super::plan::MAX_SLOTS];
+                }
+                st.seen[s][usize::from(slot)] = line;
+                let slots = usize::from(self.plan.slots[s]);
+                if st.seen[s][..slots].iter().all(|&l| l > line - window) {
+                    push_span(&mut spans, (line, line + window - 1));
+                }
+            }
+        }
+
+        let own_first = block.first_line + memchr_iter(b'\n', &bytes[..block.own]).count() as i64;
+        let own_breaks = memchr_iter(b'\n', &bytes[block.own..]).count() as u64;
+        let last_line = own_first + own_breaks as i64 - i64::from(bytes.last() == Some(&b'\n'));
+        let first_out = out.len();
+        let mut lines = LineWalker { bytes, pos: 0, line: block.first_line };
+        for (from, to) in spans {
+            for l in from.max(own_first)..=to.min(last_line) {
+                let start = lines.seek(l);
+                self.confirm(st, bytes, start, l, out);
+            }
+        }
+        st.recent.retain(|&(_, l)| l > last_line - 2 * window);
+        out[first_out..].sort_by_key(|m| (m.line, m.rule));
+        own_breaks
+    }
+
+    /// Confirms the window that ends on line `line` (starting at byte `start`).
+    fn confirm(&self, st: &mut State, bytes: &[u8], start: usize, line: i64, out: &mut Vec<LineMatch>) {
+        let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let mut wstart = start;
+        for _ in 1..self.window {
+            match wstart.checked_sub(1).and_then(|e| memrchr(b'\n', &bytes[..e])) {
+                Some(i) => wstart = i + 1,
+                None => {
+                    wstart = 0;
+                    break;
+                }
+            }
+        }
+        // Decoded in two parts, so that `from` is exact even where bad bytes were replaced.
+        let before = String::from_utf8_lossy(&bytes[wstart..start]);
+        let current = String::from_utf8_lossy(&bytes[start..end]);
+        let from = before.len();
+        let text: Cow<'_, str> =
+            if before.is_empty() { current } else { Cow::Owned(before.into_owned() + &current) };
+        let first_line = line - text[..from].bytes().filter(|&b| b == b'\n').count() as i64;
+        for f in self.engine.exact(&text, from) {
+            if f.score < super::MIN_SCORE {
+                continue;
+            }
+            let Some(at) = f.evidence.iter().map(|e| e.span.start).min() else { continue };
+            let matched = first_line + text[..at].bytes().filter(|&b| b == b'\n').count() as i64;
+            let key = (f.rule as u32, matched);
+            if st.recent.contains(&key) {
+                continue;
+            }
+            st.recent.push(key);
+            let lstart = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let lend = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            out.push(LineMatch { rule: f.rule as u32, line: matched, text: shown(&text[lstart..lend]) });
+        }
+    }
+}
+
+/// Adds a span, merging it with the last one when they touch (spans come in order of their start).
+fn push_span(spans: &mut Vec<Span>, span: Span) {
+    match spans.last_mut() {
+        Some(last) if span.0 <= last.1 + 1 => last.1 = last.1.max(span.1),
+        _ => spans.push(span),
+    }
+}
+
+/// A line as reported: without its `\r`, at most [`MAX_TEXT`] bytes.
+pub fn shown(line: &str) -> String {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.len() <= MAX_TEXT {
+        return line.to_string();
+    }
+    let mut cut = MAX_TEXT;
+    while !line.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &line[..cut])
+}
+
+/// Finds line starts moving forward through a block.
+struct LineWalker<'a> {
+    bytes: &'a [u8],
+    /// Start of line `line`.
+    pos: usize,
+    line: i64,
+}
+
+impl LineWalker<'_> {
+    /// The start of line `target` (at or after the current line).
+    fn seek(&mut self, target: i64) -> usize {
+        while self.line < target {
+            match memchr(b'\n', &self.bytes[self.pos..]) {
+                Some(i) => {
+                    self.pos += i + 1;
+                    self.line += 1;
+                }
+                None => break,
+            }
+        }
+        self.pos
+    }
+}
