@@ -46,8 +46,11 @@ pub struct State {
     /// Per symptom: the line each slot was last seen on, valid when `generation` matches.
     seen: Vec<[i64; super::plan::MAX_SLOTS]>,
     generation: Vec<u32>,
+    /// Per symptom: the last line its words were checked on.
+    checked: Vec<i64>,
     current: u32,
     hits: Vec<(usize, u32)>,
+    scratch: Vec<u8>,
     /// (rule, line) reported lately, so a match found again from a later window is not counted twice.
     recent: Vec<(u32, i64)>,
 }
@@ -57,8 +60,10 @@ impl State {
         State {
             seen: vec![[i64::MIN; super::plan::MAX_SLOTS]; symptoms],
             generation: vec![0; symptoms],
+            checked: vec![i64::MIN; symptoms],
             current: 0,
             hits: Vec::new(),
+            scratch: Vec::new(),
             recent: Vec::new(),
         }
     }
@@ -94,10 +99,18 @@ impl Scanner {
                 if st.generation[s] != st.current {
                     st.generation[s] = st.current;
                     st.seen[s] = [i64::MIN; super::plan::MAX_SLOTS];
+                    st.checked[s] = i64::MIN;
                 }
                 st.seen[s][usize::from(slot)] = line;
                 let slots = usize::from(self.plan.slots[s]);
-                if st.seen[s][..slots].iter().all(|&l| l > line - window) {
+                if st.checked[s] == line || !st.seen[s][..slots].iter().all(|&l| l > line - window) {
+                    continue;
+                }
+                st.checked[s] = line;
+                // A message wholly on this line is confirmed on it alone; else on the windows around.
+                if self.all_words_near(&mut st.scratch, bytes, start, s, 1) {
+                    push_span(&mut spans, (line, line));
+                } else if window > 1 && self.all_words_near(&mut st.scratch, bytes, start, s, self.window) {
                     push_span(&mut spans, (line, line + window - 1));
                 }
             }
@@ -108,6 +121,7 @@ impl Scanner {
         let last_line = own_first + own_breaks as i64 - i64::from(bytes.last() == Some(&b'\n'));
         let first_out = out.len();
         let mut lines = LineWalker { bytes, pos: 0, line: block.first_line };
+        let spans = std::mem::take(&mut spans);
         for (from, to) in spans {
             for l in from.max(own_first)..=to.min(last_line) {
                 let start = lines.seek(l);
@@ -117,6 +131,33 @@ impl Scanner {
         st.recent.retain(|&(_, l)| l > last_line - 2 * window);
         out[first_out..].sort_by_key(|m| (m.line, m.rule));
         own_breaks
+    }
+
+    /// Whether every word of symptom `sym` is within `lines` lines either side of byte `at` (1: on its
+    /// line), ignoring ASCII case.
+    fn all_words_near(
+        &self,
+        scratch: &mut Vec<u8>,
+        bytes: &[u8],
+        at: usize,
+        sym: usize,
+        lines: usize,
+    ) -> bool {
+        let words = &self.plan.words[sym];
+        if words.is_empty() {
+            return true;
+        }
+        let (mut from, mut to) = (at, at);
+        for _ in 0..lines {
+            from = from.checked_sub(1).and_then(|e| memrchr(b'\n', &bytes[..e])).map_or(0, |i| i + 1);
+            to = memchr(b'\n', &bytes[to..]).map_or(bytes.len(), |i| to + i + 1);
+            if to == bytes.len() {
+                break;
+            }
+        }
+        scratch.clear();
+        scratch.extend(bytes[from..to].iter().map(u8::to_ascii_lowercase));
+        words.iter().all(|w| memchr::memmem::find(scratch, w).is_some())
     }
 
     /// Confirms the window that ends on line `line` (starting at byte `start`).

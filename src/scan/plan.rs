@@ -30,6 +30,10 @@ pub struct Plan {
     pub targets: Vec<Vec<(u32, u8)>>,
     /// Per symptom: how many slots it has (0: not looked for).
     pub slots: Vec<u8>,
+    /// Per phrase symptom: its ASCII words of three letters or more, lower case. A candidate is confirmed
+    /// only where all of them are present, which turns away the many lines that share a message's rare
+    /// words but not the message, before the engine reads anything.
+    pub words: Vec<Vec<Vec<u8>>>,
     /// Rules with no symptom that can be looked for, by index.
     pub unscannable: Vec<usize>,
 }
@@ -43,7 +47,19 @@ impl Plan {
         }
         let mut builder = Builder::default();
         let mut slots = vec![0u8; set.symptoms.len()];
+        let mut all_words = vec![Vec::new(); set.symptoms.len()];
         for (sym, entry) in set.symptoms.iter().enumerate() {
+            if let SymptomKind::Words { segments, .. } = &entry.kind {
+                let mut ws: Vec<Vec<u8>> = (segments.start..segments.end)
+                    .flat_map(|s| set.segment_words(&set.segments[s as usize]).iter().copied())
+                    .map(|id| words[id as usize])
+                    .filter(|w| w.len() >= 3 && w.is_ascii())
+                    .map(|w| w.as_bytes().to_vec())
+                    .collect();
+                ws.sort_unstable_by_key(|w| std::cmp::Reverse(w.len()));
+                ws.dedup();
+                all_words[sym] = ws;
+            }
             let wanted: Vec<Vec<(Vec<u8>, bool)>> = match &entry.kind {
                 SymptomKind::Words { segments, .. } => {
                     let mut ids: Vec<u32> = (segments.start..segments.end)
@@ -96,7 +112,7 @@ impl Plan {
             .collect();
         let sample: Vec<&str> = set.segments.iter().map(|s| set.segment_text(s)).collect();
         let grams = Grams::new(builder.literals, &sample);
-        Plan { grams, targets: builder.targets, slots, unscannable }
+        Plan { grams, targets: builder.targets, slots, words: all_words, unscannable }
     }
 }
 
