@@ -9,20 +9,22 @@
 //! ```
 //!
 //! `pick` copies N rules of a pack made by `kbx kb import` (and their kb records) into `DIR`, choosing only
-//! rules whose evidence a plain literal search can find too: `text` phrases of two or more ASCII words
-//! with no `<placeholder>`. Rules made only of such phrases are copied verbatim; when a set larger than
-//! the pack holds is asked for, the rest are rules that also had codes, regexes or other phrases, rewritten
-//! to keep just their plain phrases (and said so in a comment).
+//! rules whose evidence a plain literal search finds exactly where kbx does: `text` phrases of two or
+//! more ASCII words, one of five letters or more, with no `<placeholder>`. Rules made only of such phrases
+//! are copied verbatim; when a set larger than the pack holds is asked for, the rest are rules that also
+//! had codes, regexes or other phrases, rewritten to keep just their plain phrases (and said so in a
+//! comment). With one seed, the smaller sets are subsets of the larger ones.
 //!
 //! `log` writes a log of Event Viewer exports, Exchange message tracking, IIS W3C and application lines
 //! that use the rules' own words (so a scanner cannot skip lines by vocabulary) and sometimes 2 to 4
 //! consecutive words of a phrase (a near miss), and exactly one line in 10,000 that carries a whole phrase.
-//! Every other line is checked twice before it is written, against every phrase: as a case-insensitive
-//! substring (what `rg -F -i` finds) and word by word in kbx's normal form (what kbx finds), so the number
-//! of lines with a message is the same for `rg -c -F -i -f LIT.txt`, for kbx, and for `TRUTH.json`.
+//! Every other line is checked before it is written, against every phrase: as a case-insensitive
+//! substring (what `rg -F -i` finds), and word by word in kbx's normal form, on the line and on the
+//! windows of up to three lines that end on it (what kbx scan finds, by default across lines too). So the
+//! number of lines with a message is the same for `rg -c -F -i -f LIT.txt`, for kbx, and for `TRUTH.json`.
 //! Lines are made in chunks of 10,000 on all cores; the output depends only on the seed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufWriter, Write as _};
@@ -39,6 +41,9 @@ use serde::Deserialize;
 const CHUNK_LINES: usize = 10_000;
 /// Chunks made in parallel before they are written in order.
 const BATCH_CHUNKS: usize = 16;
+/// Consecutive lines kbx scan may read as one message (its `--window`, 3 by default): no phrase may
+/// run across the lines of such a window, or kbx would count a line that rg does not.
+const WINDOW: usize = 3;
 
 const USAGE: &str = "usage:
   genlog pick --pack PACK --count N --seed S --out DIR
@@ -207,15 +212,16 @@ struct Symptom {
 }
 
 /// A phrase both `rg -F -i` and kbx find exactly where the other does, in an ASCII log line: printable
-/// ASCII (so case folding is the same), no `<placeholder>` wildcard, and at least two words and eight
+/// ASCII (so case folding is the same), no `<placeholder>` wildcard, at least two words and eight
 /// characters in normal form (a one-word or tiny phrase such as `0` or `on.` is a substring of half the
-/// lines in any log, which a literal search would count and kbx would not).
+/// lines in any log, which a literal search would count and kbx would not), and a word of five
+/// characters or more (kbx scan prefilters on such words and skips a phrase that has none).
 fn plain_phrase(text: &str) -> bool {
     if !text.bytes().all(|b| (0x20..0x7f).contains(&b)) || text.contains(['<', '>']) {
         return false;
     }
     let norm = normalise(text);
-    norm.len() >= 8 && norm.contains(' ')
+    norm.len() >= 8 && norm.contains(' ') && norm.split(' ').any(|w| w.len() >= 5)
 }
 
 /// The normal form kbx matches phrases in: runs of letters, digits and `_`, lower-cased, joined by one
@@ -391,6 +397,9 @@ struct RuleSet {
     words: AhoCorasick,
     /// The rules each `words` pattern belongs to.
     word_rules: Vec<Vec<usize>>,
+    /// Every two consecutive words of a phrase in normal form (`"access denied"`): a phrase can run from
+    /// one line into the next only if the last word of the one and the first of the next are among them.
+    pairs: HashSet<String>,
 }
 
 impl RuleSet {
@@ -451,20 +460,78 @@ impl RuleSet {
         let kind = if total <= 200_000 { AhoCorasickKind::DFA } else { AhoCorasickKind::ContiguousNFA };
         let substring = AhoCorasick::builder().kind(Some(kind)).build(&lowered)?;
         let words = AhoCorasick::builder().kind(Some(kind)).build(&word_patterns)?;
-        Ok(RuleSet { ids, phrases, literals, substring, words, word_rules })
+        let mut pairs = HashSet::new();
+        for pattern in &word_patterns {
+            let words: Vec<&str> = pattern.split_whitespace().collect();
+            pairs.extend(words.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+        }
+        Ok(RuleSet { ids, phrases, literals, substring, words, word_rules, pairs })
     }
 
-    /// True when `line` holds no phrase, neither as a substring ignoring ASCII case nor word by word in
-    /// normal form. `scratch` is reused between calls.
-    fn clean(&self, line: &str, scratch: &mut String) -> bool {
+    /// True when `line` holds no phrase as a substring, ignoring ASCII case (what `rg -F -i` looks for).
+    fn no_literal(&self, line: &str, scratch: &mut String) -> bool {
         scratch.clear();
         scratch.push_str(line);
         scratch.make_ascii_lowercase();
-        if self.substring.is_match(scratch.as_str()) {
-            return false;
+        !self.substring.is_match(scratch.as_str())
+    }
+
+    /// Looks for phrases word by word (what kbx looks for) in the window of lines `before` + `line`, all
+    /// in normal form, and says whether one reaches into `line` at all, and whether one starts in an
+    /// earlier line and goes on into `line` (a message kbx would find across lines and rg would not).
+    fn reaching(&self, before: &VecDeque<String>, line: &str, joined: &mut String) -> (bool, bool) {
+        joined.clear();
+        for earlier in before.iter().filter(|b| !b.is_empty()) {
+            joined.push(' ');
+            joined.push_str(earlier);
         }
-        padded_normal_form(line, scratch);
+        joined.push(' ');
+        let start = joined.len();
+        joined.push_str(line);
+        joined.push(' ');
+        let mut touches = false;
+        // A pattern is ` <phrase> `: the phrase's words lie between its first and last byte.
+        for m in self.words.find_overlapping_iter(joined.as_str()) {
+            if m.end() - 1 > start {
+                touches = true;
+                if m.start() + 1 < start {
+                    return (true, true);
+                }
+            }
+        }
+        (touches, false)
+    }
+
+    /// True when `line` (in normal form) holds no phrase word by word. `scratch` is reused.
+    fn no_phrase(&self, line: &str, scratch: &mut String) -> bool {
+        scratch.clear();
+        scratch.push(' ');
+        scratch.push_str(line);
+        scratch.push(' ');
         !self.words.is_match(scratch.as_str())
+    }
+
+    /// False when no phrase can run from the line `previous` into `line` (both in normal form), as the
+    /// pair of words either side of the line break is in no phrase: the common case, which spares
+    /// [`RuleSet::reaching`] on the whole window.
+    fn may_span(&self, previous: &str, line: &str, scratch: &mut String) -> bool {
+        match (previous.rsplit(' ').next(), line.split(' ').next()) {
+            (Some(last), Some(first)) if !last.is_empty() && !first.is_empty() => {
+                scratch.clear();
+                scratch.push_str(last);
+                scratch.push(' ');
+                scratch.push_str(first);
+                self.pairs.contains(scratch.as_str())
+            }
+            _ => true,
+        }
+    }
+
+    /// True when `text` alone holds no phrase, in either sense.
+    fn clean_alone(&self, text: &str) -> bool {
+        let mut scratch = String::new();
+        self.no_literal(text, &mut scratch)
+            && !self.reaching(&VecDeque::new(), &normalise(text), &mut scratch).0
     }
 
     /// The rules whose phrases `line` holds word by word (what kbx reports for it).
@@ -529,13 +596,12 @@ impl Vocabulary {
                 *counts.entry(&p.text[s..e]).or_default() += 1;
             }
         }
-        let mut scratch = String::new();
         let mut words = Vec::new();
         let mut cumulative = Vec::new();
         let mut total = 0;
         // A word that is itself a phrase, or holds one, could never be used.
         for (word, count) in counts {
-            if set.clean(word, &mut scratch) {
+            if set.clean_alone(word) {
                 total += count;
                 words.push(word.to_string());
                 cumulative.push(total);
@@ -738,11 +804,23 @@ const EVENTS_2007: &[&str] = &["RECEIVE", "DELIVER", "SEND", "SUBMIT", "TRANSFER
 const SMTP_STATUS: &[&str] = &["250 2.6.0", "250 2.1.5", "451 4.4.0", "550 5.1.1", "421 4.3.2", "250 2.0.0"];
 const VERBS: &[&str] = &["GET", "GET", "GET", "POST", "PROPFIND", "BPROPPATCH", "RPC_IN_DATA", "OPTIONS"];
 
+impl Chunk {
+    /// Line `i` without its line ending.
+    fn line(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let bytes = &self.bytes[start..self.ends[i]];
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        std::str::from_utf8(bytes).expect("lines are made from strings")
+    }
+}
+
 impl Generator<'_> {
     /// Chunk `index`: lines `index × 10,000 ..`, one of them (at a seeded place) a message line.
     fn chunk(&self, index: u64) -> Result<Chunk> {
         let mut rng = Rng::derive(self.seed, index + 1);
-        let message_at = rng.below(CHUNK_LINES);
+        // Not among the first lines, which the writer may leave out (see `boundary`).
+        let message_at = rng.between(WINDOW + 1, CHUNK_LINES - 1);
         let mut chunk = Chunk {
             bytes: Vec::with_capacity(CHUNK_LINES * 200),
             ends: Vec::with_capacity(CHUNK_LINES),
@@ -751,12 +829,27 @@ impl Generator<'_> {
         };
         let mut line = String::with_capacity(512);
         let mut scratch = String::with_capacity(512);
+        let mut joined = String::with_capacity(2048);
+        // Normal forms of the lines before this one that share a window with it, oldest first.
+        let mut before: VecDeque<String> = VecDeque::with_capacity(WINDOW);
+        let mut norm = String::with_capacity(512);
         for i in 0..CHUNK_LINES {
             let ms = self.start_ms + (index * CHUNK_LINES as u64 + i as u64) * 37 + rng.below(37) as u64;
             if i == message_at {
                 let phrase = &self.set.phrases[self.pick_phrase(&mut rng)];
-                line.clear();
-                self.message_line(&mut rng, ms, &phrase.text, &mut line);
+                let mut attempts = 0;
+                loop {
+                    line.clear();
+                    self.message_line(&mut rng, ms, &phrase.text, &mut line);
+                    normalise_into(&line, &mut norm);
+                    let spans = before.back().is_some_and(|p| self.set.may_span(p, &norm, &mut scratch))
+                        && self.set.reaching(&before, &norm, &mut joined).1;
+                    if !spans {
+                        break;
+                    }
+                    attempts += 1;
+                    ensure!(attempts < 100, "cannot place a message after the lines before it: {line}");
+                }
                 let rules = self.set.rules_in(&line);
                 ensure!(rules.contains(&phrase.rule), "a message line lost its phrase: {line}");
                 chunk.message = Some((i, phrase.rule, rules));
@@ -771,8 +864,14 @@ impl Generator<'_> {
                     };
                     line.clear();
                     self.benign_line(&mut rng, ms, payload, &mut line);
-                    if self.set.clean(&line, &mut scratch) {
-                        break;
+                    if self.set.no_literal(&line, &mut scratch) {
+                        normalise_into(&line, &mut norm);
+                        if self.set.no_phrase(&norm, &mut scratch)
+                            && !(before.back().is_some_and(|p| self.set.may_span(p, &norm, &mut scratch))
+                                && self.set.reaching(&before, &norm, &mut joined).0)
+                        {
+                            break;
+                        }
                     }
                     attempts += 1;
                     chunk.rejected += 1;
@@ -782,6 +881,14 @@ impl Generator<'_> {
             chunk.bytes.extend_from_slice(line.as_bytes());
             chunk.bytes.extend_from_slice(if rng.chance(30) { b"\r\n" } else { b"\n" });
             chunk.ends.push(chunk.bytes.len());
+            // This line's normal form joins the window; the oldest one's buffer is reused.
+            let mut recycled = if before.len() == WINDOW - 1 {
+                before.pop_front().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            std::mem::swap(&mut recycled, &mut norm);
+            before.push_back(recycled);
         }
         Ok(chunk)
     }
@@ -1140,6 +1247,9 @@ fn log(rules: &Path, size: u64, seed: u64, out: &Path, truth: &Path, literals: &
     let mut per_rule: BTreeMap<&str, u64> = BTreeMap::new();
     let mut inserted: BTreeMap<&str, u64> = BTreeMap::new();
     let mut message_lines: u64 = 0;
+    let mut dropped: u64 = 0;
+    // Normal forms of the last lines written, for the windows that span two chunks.
+    let mut tail: VecDeque<String> = VecDeque::new();
     let mut next_chunk: u64 = 0;
     'outer: while written < size {
         // A chunk is about 2 MB: make no more than the rest of the log needs.
@@ -1151,17 +1261,26 @@ fn log(rules: &Path, size: u64, seed: u64, out: &Path, truth: &Path, literals: &
         next_chunk += wanted;
         for chunk in batch {
             rejected += chunk.rejected as u64;
-            // The whole chunk, or the lines up to the first that reaches `size`.
+            let first = boundary(&set, &tail, &chunk)?;
+            dropped += first as u64;
+            let start = if first == 0 { 0 } else { chunk.ends[first - 1] };
+            // Lines `first..keep`: the rest of the chunk, or up to the first line that reaches `size`.
             let remaining = size - written;
-            let keep = if (chunk.bytes.len() as u64) < remaining {
+            let keep = if ((chunk.bytes.len() - start) as u64) < remaining {
                 chunk.ends.len()
             } else {
-                chunk.ends.partition_point(|&e| (e as u64) < remaining) + 1
+                first + chunk.ends[first..].partition_point(|&e| ((e - start) as u64) < remaining) + 1
             };
             let end = chunk.ends[keep - 1];
-            writer.write_all(&chunk.bytes[..end])?;
-            written += end as u64;
-            lines += keep as u64;
+            writer.write_all(&chunk.bytes[start..end])?;
+            written += (end - start) as u64;
+            lines += (keep - first) as u64;
+            for i in keep.saturating_sub(WINDOW - 1).max(first)..keep {
+                tail.push_back(normalise(chunk.line(i)));
+                if tail.len() > WINDOW - 1 {
+                    tail.pop_front();
+                }
+            }
             if let Some((at, rule, matched)) = &chunk.message
                 && *at < keep
             {
@@ -1193,13 +1312,46 @@ fn log(rules: &Path, size: u64, seed: u64, out: &Path, truth: &Path, literals: &
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "genlog log: {} bytes, {lines} lines, {message_lines} with a message, {} rules, {} literals; \
-         {rejected} candidate lines held a phrase and were redrawn; {seconds:.1} s ({:.0} MB/s)",
+         {rejected} candidate lines held a phrase and were redrawn, {dropped} left out where chunks meet; \
+         {seconds:.1} s ({:.0} MB/s)",
         written,
         set.ids.len(),
         set.literals.len(),
         written as f64 / 1e6 / seconds
     );
     Ok(())
+}
+
+/// How many lines at the start of `chunk` to leave out so that no phrase runs from the lines written
+/// before it (`tail`) into it. Chunks are made in parallel, each knowing nothing of the one before, so
+/// the lines whose window reaches back into the previous chunk are checked here; a line that completes a
+/// phrase begun there is dropped (rare: about one chunk in a hundred).
+fn boundary(set: &RuleSet, tail: &VecDeque<String>, chunk: &Chunk) -> Result<usize> {
+    let mut joined = String::new();
+    // Whether the lines from `first` on follow the tail without a phrase across the break.
+    let mut joins = |first: usize| {
+        let mut window = tail.clone();
+        for i in first..(first + WINDOW - 1).min(chunk.ends.len()) {
+            let norm = normalise(chunk.line(i));
+            if set.reaching(&window, &norm, &mut joined).1 {
+                return false;
+            }
+            window.push_back(norm);
+            if window.len() > WINDOW - 1 {
+                window.pop_front();
+            }
+        }
+        true
+    };
+    let mut first = 0;
+    while !joins(first) {
+        first += 1;
+        ensure!(
+            chunk.message.as_ref().is_none_or(|m| first < m.0),
+            "cannot join two chunks without a phrase across them"
+        );
+    }
+    Ok(first)
 }
 
 /// `LIT.txt` (each phrase as written, for `rg -F -i -f`) and `LIT.regex.txt` (escaped, for `rg -i -f`).
@@ -1239,6 +1391,61 @@ mod tests {
         assert!(!plain_phrase("0"));
         assert!(!plain_phrase("failed on <server>"));
         assert!(!plain_phrase("on."));
+        assert!(!plain_phrase("ALT+F4 key"));
+    }
+
+    fn rule_set(phrases: &[&str]) -> (tempfile::TempDir, RuleSet) {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, phrase) in phrases.iter().enumerate() {
+            let rule = format!("id: r{i}\nkb: Q{i}\nsymptoms:\n  - text: '{phrase}'\n");
+            fs::write(dir.path().join(format!("r{i}.yaml")), rule).unwrap();
+        }
+        let set = RuleSet::load(dir.path()).unwrap();
+        (dir, set)
+    }
+
+    fn chunk_of(lines: &[&str]) -> Chunk {
+        let mut chunk = Chunk { bytes: Vec::new(), ends: Vec::new(), message: None, rejected: 0 };
+        for line in lines {
+            chunk.bytes.extend_from_slice(line.as_bytes());
+            chunk.bytes.extend_from_slice(b"\r\n");
+            chunk.ends.push(chunk.bytes.len());
+        }
+        chunk
+    }
+
+    #[test]
+    fn phrases_across_lines_are_found() {
+        let (_dir, set) = rule_set(&["Cannot open the mailbox store", "File creation error"]);
+        let mut joined = String::new();
+        let mut scratch = String::new();
+        let before: VecDeque<String> =
+            ["2003 05 14 info open", "retry: cannot open the"].map(normalise).into();
+        // From the line before into this one, and from two lines before.
+        assert_eq!(set.reaching(&before, &normalise("Mailbox store, 3 items"), &mut joined), (true, true));
+        assert!(set.may_span(&before[1], "mailbox store 3 items", &mut scratch));
+        assert!(!set.may_span(&before[1], "queue 3 items", &mut scratch));
+        let before: VecDeque<String> = ["x cannot", "open the"].map(normalise).into();
+        assert_eq!(set.reaching(&before, "mailbox store", &mut joined), (true, true));
+        // Wholly inside an earlier line: not this line's business.
+        let before: VecDeque<String> = [normalise("Error: file creation error")].into();
+        assert_eq!(set.reaching(&before, "all good", &mut joined), (false, false));
+        // Wholly inside this line.
+        assert_eq!(set.reaching(&VecDeque::new(), "a file creation error", &mut joined), (true, false));
+        assert!(!set.clean_alone("FILE-CREATION error!"));
+        assert!(!set.clean_alone("xfile creation errors"), "a substring is enough for rg");
+        assert!(set.clean_alone("file creation is fine"));
+    }
+
+    #[test]
+    fn chunks_meet_without_a_phrase_across_them() {
+        let (_dir, set) = rule_set(&["File creation error"]);
+        let tail: VecDeque<String> = ["1 queue ok", "Additional data: File Creation"].map(normalise).into();
+        let chunk = chunk_of(&["Error 5/14/2003 9:12:44 AM", "ERROR again", "Information 5/14/2003", "x"]);
+        assert_eq!(boundary(&set, &tail, &chunk).unwrap(), 2);
+        let chunk = chunk_of(&["Information 5/14/2003", "Error", "x"]);
+        assert_eq!(boundary(&set, &tail, &chunk).unwrap(), 0);
+        assert_eq!(chunk.line(1), "Error");
     }
 
     #[test]
