@@ -24,27 +24,6 @@ pub(crate) enum Format {
     Sarif,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
-pub(crate) enum Level {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Level {
-    fn severity(self) -> Severity {
-        match self {
-            Level::Info => Severity::Info,
-            Level::Low => Severity::Low,
-            Level::Medium => Severity::Medium,
-            Level::High => Severity::High,
-            Level::Critical => Severity::Critical,
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
     /// Log files or folders (searched recursively); `-` or nothing reads standard input. Gzip and
@@ -56,7 +35,7 @@ pub(crate) struct ScanArgs {
     format: Format,
     /// Exit 1 when a rule of this severity or higher is found (without it, finding something exits 0).
     #[arg(long, value_enum, value_name = "LEVEL")]
-    fail_on: Option<Level>,
+    fail_on: Option<Severity>,
     /// Keep up to N sample lines per rule.
     #[arg(long, value_name = "N", default_value_t = 3)]
     samples: usize,
@@ -93,7 +72,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     let totals = scanner.scan(&inputs, threads, &control, &mut |event| match event {
         Event::Match { input, line, rule, text } => {
             let r = &set.rules[rule];
-            found |= args.fail_on.is_some_and(|l| r.severity >= l.severity());
+            found |= args.fail_on.is_some_and(|level| r.severity >= level);
             let path = &inputs[input].name;
             if args.format == Format::Jsonl && write_error.is_none() {
                 let row = LineReport {
@@ -126,13 +105,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     for e in &errors {
         eprintln!("kbx: {}", e.message);
     }
-    let stats = Stats {
-        files: totals.files,
-        bytes: totals.bytes,
-        lines: totals.lines,
-        matched_lines: totals.matched_lines,
-        seconds: started.elapsed().as_secs_f64(),
-    };
+    let stats = Stats { totals, seconds: started.elapsed().as_secs_f64() };
     let groups = summary.into_groups(|rule| set.rules[rule].severity);
     let report = ScanReport::new(set, groups, stats, errors);
     match args.format {
@@ -212,7 +185,7 @@ fn warn_unscannable(scanner: &Scanner) {
         "kbx: warning: {} rule{} cannot be scanned for and {} skipped: {}{} (a symptom needs a word of 5+ \
          letters, a regex with a literal, or a specific code)",
         skipped.len(),
-        if skipped.len() == 1 { "" } else { "s" },
+        render::plural(skipped.len() as u64),
         if skipped.len() == 1 { "is" } else { "are" },
         names.join(", "),
         if skipped.len() > names.len() { ", …" } else { "" }

@@ -210,13 +210,7 @@ impl Engine {
         search::numbers(&self.set, text, &norm, &mut hits);
         self.regex_hits(text, &norm, from, &mut hits);
         hits.retain(|h| h.span.end > from);
-        let mut by_rule: FxHashMap<u32, Vec<Hit>> = FxHashMap::default();
-        for hit in hits {
-            by_rule.entry(hit.rule).or_default().push(hit);
-        }
-        let none = vec![0.0; q.len()];
-        let mut findings: Vec<Finding> =
-            by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits, &none)).collect();
+        let mut findings = self.findings(hits, &vec![0.0; q.len()]);
         findings.sort_by_key(|f| f.rule);
         findings
     }
@@ -249,13 +243,17 @@ impl Engine {
         }
     }
 
-    fn score(&self, hits: Vec<Hit>, values: &[f64]) -> Vec<Finding> {
+    /// One finding per rule with hits (in no order), its score from its evidence alone.
+    fn findings(&self, hits: Vec<Hit>, values: &[f64]) -> Vec<Finding> {
         let mut by_rule: FxHashMap<u32, Vec<Hit>> = FxHashMap::default();
         for hit in hits {
             by_rule.entry(hit.rule).or_default().push(hit);
         }
-        let mut findings: Vec<Finding> =
-            by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits, values)).collect();
+        by_rule.into_iter().filter_map(|(rule, hits)| self.finding(rule, hits, values)).collect()
+    }
+
+    fn score(&self, hits: Vec<Hit>, values: &[f64]) -> Vec<Finding> {
+        let mut findings = self.findings(hits, values);
         // Of two rules with equally strong evidence, the one that explains more of the input ranks first.
         // Coverage counts relative to the best any rule reaches, so that words no rule explains (a log
         // line's prefix) lower no score, and the rule that explains the most keeps its evidence's score.

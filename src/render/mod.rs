@@ -15,3 +15,8 @@ pub struct Style {
     /// Use colour and box-drawing characters (a terminal that allows it).
     pub color: bool,
 }
+
+/// `"s"` after a count other than one.
+pub fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -10,6 +10,7 @@ use serde_sarif::sarif::{
     ToolComponent,
 };
 
+use super::plural;
 use crate::rule::Severity;
 use crate::scan::summary::ScanReport;
 
@@ -93,10 +94,6 @@ pub fn write<W: io::Write>(mut out: W, report: &ScanReport) -> io::Result<()> {
     let sarif = Sarif::builder().schema(SCHEMA).version(serde_json::json!("2.1.0")).runs(vec![run]).build();
     serde_json::to_writer_pretty(&mut out, &sarif)?;
     writeln!(out)
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

@@ -204,10 +204,10 @@ pub fn scan<W: io::Write>(
         return writeln!(
             out,
             "No known problems in {} line{} of {} file{}.",
-            report.stats.lines,
-            if report.stats.lines == 1 { "" } else { "s" },
-            report.stats.files,
-            if report.stats.files == 1 { "" } else { "s" }
+            report.stats.totals.lines,
+            super::plural(report.stats.totals.lines),
+            report.stats.totals.files,
+            super::plural(report.stats.totals.files)
         );
     }
     let mut t = table(style, &["Severity", "Count", "KB", "Title", "First seen"]);
@@ -222,16 +222,16 @@ pub fn scan<W: io::Write>(
     }
     fit(&mut t, style, 3);
     writeln!(out, "{t}")?;
-    let s = &report.stats;
+    let s = &report.stats.totals;
     writeln!(
         out,
         "{} rule{} found on {} of {} lines in {} file{} ({:.2} s). `kbx show KB` gives the cause and the steps.",
         report.findings.len(),
-        if report.findings.len() == 1 { "" } else { "s" },
+        super::plural(report.findings.len() as u64),
         s.matched_lines,
         s.lines,
         s.files,
-        if s.files == 1 { "" } else { "s" },
-        s.seconds
+        super::plural(s.files),
+        report.stats.seconds
     )
 }

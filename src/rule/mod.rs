@@ -21,8 +21,8 @@ pub use compile::Knowledge;
 pub use load::{LoadError, Problem};
 pub use phrase::Phrase;
 
-/// How bad the problem an article describes is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+/// How bad the problem an article describes is (also the values of `kbx scan --fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,

@@ -121,7 +121,6 @@ impl Scanner {
         let last_line = own_first + own_breaks as i64 - i64::from(bytes.last() == Some(&b'\n'));
         let first_out = out.len();
         let mut lines = LineWalker { bytes, pos: 0, line: block.first_line };
-        let spans = std::mem::take(&mut spans);
         for (from, to) in spans {
             for l in from.max(own_first)..=to.min(last_line) {
                 let start = lines.seek(l);
@@ -147,13 +146,10 @@ impl Scanner {
         if words.is_empty() {
             return true;
         }
-        let (mut from, mut to) = (at, at);
+        let from = line_start_back(bytes, at, lines - 1);
+        let mut to = at;
         for _ in 0..lines {
-            from = from.checked_sub(1).and_then(|e| memrchr(b'\n', &bytes[..e])).map_or(0, |i| i + 1);
             to = memchr(b'\n', &bytes[to..]).map_or(bytes.len(), |i| to + i + 1);
-            if to == bytes.len() {
-                break;
-            }
         }
         scratch.clear();
         scratch.extend(bytes[from..to].iter().map(u8::to_ascii_lowercase));
@@ -163,16 +159,7 @@ impl Scanner {
     /// Confirms the window that ends on line `line` (starting at byte `start`).
     fn confirm(&self, st: &mut State, bytes: &[u8], start: usize, line: i64, out: &mut Vec<LineMatch>) {
         let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let mut wstart = start;
-        for _ in 1..self.window {
-            match wstart.checked_sub(1).and_then(|e| memrchr(b'\n', &bytes[..e])) {
-                Some(i) => wstart = i + 1,
-                None => {
-                    wstart = 0;
-                    break;
-                }
-            }
-        }
+        let wstart = line_start_back(bytes, start, self.window - 1);
         // Decoded in two parts, so that `from` is exact even where bad bytes were replaced.
         let before = String::from_utf8_lossy(&bytes[wstart..start]);
         let current = String::from_utf8_lossy(&bytes[start..end]);
@@ -196,6 +183,19 @@ impl Scanner {
             out.push(LineMatch { rule: f.rule as u32, line: matched, text: shown(&text[lstart..lend]) });
         }
     }
+}
+
+/// The start of the line `back` lines before the one holding byte `at` (0: that line's own start), or
+/// of the first line when there are fewer.
+fn line_start_back(bytes: &[u8], at: usize, back: usize) -> usize {
+    let mut start = memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    for _ in 0..back {
+        match start.checked_sub(1) {
+            Some(nl) => start = memrchr(b'\n', &bytes[..nl]).map_or(0, |i| i + 1),
+            None => break,
+        }
+    }
+    start
 }
 
 /// Adds a span, merging it with the last one when they touch (spans come in order of their start).
@@ -240,5 +240,29 @@ impl LineWalker<'_> {
             }
         }
         self.pos
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_starts_going_back() {
+        let text = b"one\ntwo\nthree\n";
+        assert_eq!(line_start_back(text, 9, 0), 8, "inside `three`: its own start");
+        assert_eq!(line_start_back(text, 8, 1), 4);
+        assert_eq!(line_start_back(text, 8, 2), 0);
+        assert_eq!(line_start_back(text, 8, 5), 0, "fewer lines than asked");
+        assert_eq!(line_start_back(text, 2, 1), 0);
+    }
+
+    #[test]
+    fn touching_spans_merge() {
+        let mut spans = Vec::new();
+        for span in [(1, 3), (4, 4), (6, 8), (7, 7)] {
+            push_span(&mut spans, span);
+        }
+        assert_eq!(spans, [(1, 4), (6, 8)]);
     }
 }

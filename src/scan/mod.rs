@@ -54,7 +54,7 @@ pub struct Control {
 }
 
 /// Totals of a scan.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Totals {
     /// Inputs read to the end.
     pub files: u64,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::engine::compiled::CompiledSet;
 use crate::rule::Severity;
+use crate::scan::Totals;
 
 /// Where a rule was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,13 +96,11 @@ pub struct ScanFinding {
     pub samples: Vec<Place>,
 }
 
-/// Totals of a scan.
+/// Totals of a scan, and how long it took.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Stats {
-    pub files: u64,
-    pub bytes: u64,
-    pub lines: u64,
-    pub matched_lines: u64,
+    #[serde(flatten)]
+    pub totals: Totals,
     pub seconds: f64,
 }
 
