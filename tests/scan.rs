@@ -322,3 +322,31 @@ fn a_line_longer_than_the_buffer_is_scanned_in_pieces() {
     assert!(shown.len() <= 4096 + 3 && shown.ends_with('…'), "{}", shown.len());
     assert_eq!(report["stats"]["lines"], 3);
 }
+
+#[test]
+fn messages_are_found_whatever_stands_between_their_words_among_many_near_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    let mut want = Vec::new();
+    for i in 1..=3000u64 {
+        let line = match i % 1000 {
+            17 => "ERROR  Internal   error:\tfailed to create 'MAPI.Session'.".to_string(),
+            500 => "ERROR internal-error, failed to create \"MAPI\" . SESSION".to_string(),
+            _ => format!("WARN internal error {i}: failed to create MAPI profile; session {i} kept"),
+        };
+        if matches!(i % 1000, 17 | 500) {
+            want.push(i);
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    // The file is read ahead to tune the filter: its words are everywhere, the message is not.
+    let path = write(dir.path(), "busy.log", text.as_bytes());
+    let out = kbx().args(["scan", "--format", "jsonl"]).arg(&path).output().unwrap();
+    let lines: Vec<u64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, want);
+}

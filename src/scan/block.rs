@@ -1,5 +1,5 @@
-//! One block of whole lines: the literal filter's hits, the lines where a symptom's slots all appear within
-//! the window, and the engine's confirmation of each window that ends on such a line.
+//! One block of whole lines: the literal filter's hits, and the engine's confirmation of each window of
+//! lines that ends where a literal does.
 //!
 //! A *window* is up to `window` consecutive lines joined by their line breaks, which the engine reads as
 //! spaces: a message wrapped over lines (an Event Viewer description, a quoted dialog) matches as if it
@@ -42,34 +42,16 @@ pub struct Block<'a> {
 }
 
 /// What a job keeps between its blocks.
+#[derive(Default)]
 pub struct State {
-    /// Per symptom: the line each slot was last seen on, valid when `generation` matches.
-    seen: Vec<[i64; super::plan::MAX_SLOTS]>,
-    generation: Vec<u32>,
-    /// Per symptom: the last line its words were checked on.
-    checked: Vec<i64>,
-    current: u32,
-    hits: Vec<(usize, u32)>,
-    scratch: Vec<u8>,
+    /// (start, end, literal) found in the block.
+    hits: Vec<(usize, usize, u32)>,
+    spans: Vec<Span>,
     /// (rule, line) reported lately, so a match found again from a later window is not counted twice.
     recent: Vec<(u32, i64)>,
 }
 
-impl State {
-    pub fn new(symptoms: usize) -> State {
-        State {
-            seen: vec![[i64::MIN; super::plan::MAX_SLOTS]; symptoms],
-            generation: vec![0; symptoms],
-            checked: vec![i64::MIN; symptoms],
-            current: 0,
-            hits: Vec::new(),
-            scratch: Vec::new(),
-            recent: Vec::new(),
-        }
-    }
-}
-
-/// Lines `from..=to` (line numbers) to confirm.
+/// Lines `from..=to` (line numbers) whose windows to confirm.
 type Span = (i64, i64);
 
 impl Scanner {
@@ -78,53 +60,33 @@ impl Scanner {
     pub fn scan_block(&self, st: &mut State, block: &Block<'_>, out: &mut Vec<LineMatch>) -> u64 {
         let bytes = block.bytes;
         let window = self.window as i64;
-        st.current = st.current.wrapping_add(1);
-        if st.current == 0 {
-            st.generation.iter_mut().for_each(|g| *g = u32::MAX);
-            st.current = 1;
-        }
         st.hits.clear();
         let hits = &mut st.hits;
-        self.plan.grams.find(bytes, |start, lit| hits.push((start, lit)));
+        self.plan.grams.find(bytes, self.window - 1, |start, end, lit| hits.push((start, end, lit)));
         st.hits.sort_unstable();
 
-        // Lines where some symptom has all its slots within one window.
-        let mut spans: Vec<Span> = Vec::new();
+        // The windows that end on the last line of a literal found (and on the lines after it, when the
+        // symptom's match may go on past the literal).
+        st.spans.clear();
         let (mut pos, mut line) = (0usize, block.first_line);
-        for &(start, lit) in &st.hits {
+        for &(start, end, lit) in &st.hits {
             line += memchr_iter(b'\n', &bytes[pos..start]).count() as i64;
             pos = start;
-            for &(sym, slot) in &self.plan.targets[lit as usize] {
-                let s = sym as usize;
-                if st.generation[s] != st.current {
-                    st.generation[s] = st.current;
-                    st.seen[s] = [i64::MIN; super::plan::MAX_SLOTS];
-                    st.checked[s] = i64::MIN;
-                }
-                st.seen[s][usize::from(slot)] = line;
-                let slots = usize::from(self.plan.slots[s]);
-                if st.checked[s] == line || !st.seen[s][..slots].iter().all(|&l| l > line - window) {
-                    continue;
-                }
-                st.checked[s] = line;
-                // A message wholly on this line is confirmed on it alone; else on the windows around.
-                if self.all_words_near(&mut st.scratch, bytes, start, s, 1) {
-                    push_span(&mut spans, (line, line));
-                } else if window > 1 && self.all_words_near(&mut st.scratch, bytes, start, s, self.window) {
-                    push_span(&mut spans, (line, line + window - 1));
-                }
-            }
+            let last = line + memchr_iter(b'\n', &bytes[start..end]).count() as i64;
+            let spread = self.plan.targets[lit as usize].iter().any(|&s| self.plan.spread[s as usize]);
+            st.spans.push((last, if spread { last.max(line + window - 1) } else { last }));
         }
+        let spans = merged(&mut st.spans);
 
         let own_first = block.first_line + memchr_iter(b'\n', &bytes[..block.own]).count() as i64;
         let own_breaks = memchr_iter(b'\n', &bytes[block.own..]).count() as u64;
         let last_line = own_first + own_breaks as i64 - i64::from(bytes.last() == Some(&b'\n'));
         let first_out = out.len();
         let mut lines = LineWalker { bytes, pos: 0, line: block.first_line };
-        for (from, to) in spans {
+        for &(from, to) in spans {
             for l in from.max(own_first)..=to.min(last_line) {
                 let start = lines.seek(l);
-                self.confirm(st, bytes, start, l, out);
+                self.confirm(&mut st.recent, bytes, start, l, out);
             }
         }
         st.recent.retain(|&(_, l)| l > last_line - 2 * window);
@@ -132,32 +94,15 @@ impl Scanner {
         own_breaks
     }
 
-    /// Whether every word of symptom `sym` is within `lines` lines either side of byte `at` (1: on its
-    /// line), ignoring ASCII case.
-    fn all_words_near(
-        &self,
-        scratch: &mut Vec<u8>,
-        bytes: &[u8],
-        at: usize,
-        sym: usize,
-        lines: usize,
-    ) -> bool {
-        let words = &self.plan.words[sym];
-        if words.is_empty() {
-            return true;
-        }
-        let from = line_start_back(bytes, at, lines - 1);
-        let mut to = at;
-        for _ in 0..lines {
-            to = memchr(b'\n', &bytes[to..]).map_or(bytes.len(), |i| to + i + 1);
-        }
-        scratch.clear();
-        scratch.extend(bytes[from..to].iter().map(u8::to_ascii_lowercase));
-        words.iter().all(|w| memchr::memmem::find(scratch, w).is_some())
-    }
-
     /// Confirms the window that ends on line `line` (starting at byte `start`).
-    fn confirm(&self, st: &mut State, bytes: &[u8], start: usize, line: i64, out: &mut Vec<LineMatch>) {
+    fn confirm(
+        &self,
+        recent: &mut Vec<(u32, i64)>,
+        bytes: &[u8],
+        start: usize,
+        line: i64,
+        out: &mut Vec<LineMatch>,
+    ) {
         let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let wstart = line_start_back(bytes, start, self.window - 1);
         // Decoded in two parts, so that `from` is exact even where bad bytes were replaced.
@@ -174,10 +119,10 @@ impl Scanner {
             let Some(at) = f.evidence.iter().map(|e| e.span.start).min() else { continue };
             let matched = first_line + text[..at].bytes().filter(|&b| b == b'\n').count() as i64;
             let key = (f.rule as u32, matched);
-            if st.recent.contains(&key) {
+            if recent.contains(&key) {
                 continue;
             }
-            st.recent.push(key);
+            recent.push(key);
             let lstart = text[..at].rfind('\n').map_or(0, |i| i + 1);
             let lend = text[at..].find('\n').map_or(text.len(), |i| at + i);
             out.push(LineMatch { rule: f.rule as u32, line: matched, text: shown(&text[lstart..lend]) });
@@ -198,12 +143,21 @@ fn line_start_back(bytes: &[u8], at: usize, back: usize) -> usize {
     start
 }
 
-/// Adds a span, merging it with the last one when they touch (spans come in order of their start).
-fn push_span(spans: &mut Vec<Span>, span: Span) {
-    match spans.last_mut() {
-        Some(last) if span.0 <= last.1 + 1 => last.1 = last.1.max(span.1),
-        _ => spans.push(span),
+/// Sorts `spans` and merges those that overlap or touch, in place; returns the merged ones.
+fn merged(spans: &mut Vec<Span>) -> &[Span] {
+    spans.sort_unstable();
+    let mut n = 0;
+    for i in 0..spans.len() {
+        let span = spans[i];
+        if n > 0 && span.0 <= spans[n - 1].1 + 1 {
+            spans[n - 1].1 = spans[n - 1].1.max(span.1);
+        } else {
+            spans[n] = span;
+            n += 1;
+        }
     }
+    spans.truncate(n);
+    spans
 }
 
 /// A line as reported: without its `\r`, at most [`MAX_TEXT`] bytes.
@@ -258,11 +212,8 @@ mod tests {
     }
 
     #[test]
-    fn touching_spans_merge() {
-        let mut spans = Vec::new();
-        for span in [(1, 3), (4, 4), (6, 8), (7, 7)] {
-            push_span(&mut spans, span);
-        }
-        assert_eq!(spans, [(1, 4), (6, 8)]);
+    fn touching_spans_merge_whatever_their_order() {
+        let mut spans = vec![(7, 7), (4, 4), (6, 8), (1, 3), (10, 10)];
+        assert_eq!(merged(&mut spans), [(1, 4), (6, 8), (10, 10)]);
     }
 }

@@ -1,40 +1,212 @@
 //! One pass over raw log bytes that finds every occurrence of thousands of literals, ignoring ASCII case,
-//! at about one gigabyte a second per core.
+//! at more than a gigabyte a second per core.
 //!
 //! Automata do not reach that speed with ten thousand literals (a DFA's table outgrows the caches, and a
 //! log shares enough words with the messages to keep it out of its start state), so this is a filter of
-//! the Rabin–Karp family: each literal (five bytes or more) is represented by two of its 4-byte grams at
-//! consecutive offsets, chosen to be rare; the scan hashes the gram at every second position into a bitmap
-//! (a set bit is a possible literal there), so one of the two grams of every occurrence is looked at.
+//! the Rabin–Karp family: each literal is represented by [`Grams::stride`] of its 4-byte grams at
+//! consecutive offsets, chosen to be rare; the scan hashes the gram at every stride-th position into a
+//! bitmap (a set bit is a possible literal there), so exactly one gram of every occurrence is looked at.
 //! Positions whose bit is set are checked against the literals that own that gram, byte for byte.
 //! Case is folded by setting bit 5 of every byte, which merges a few punctuation pairs as well; that only
 //! makes the bitmap look at a few more positions, since the final check compares exactly.
+//!
+//! A *word* literal is a run of words, found wherever they stand as whole words one after another with
+//! anything but letters, digits and `_` between them (spaces, punctuation, quotes, line breaks), which is
+//! how the engine reads a phrase. Its grams lie inside one of its words, the *anchor*; the other words are
+//! compared around it.
 
 use rustc_hash::FxHashMap;
 
-/// Fewest bytes a literal may have: two grams of four at consecutive offsets.
+/// Fewest bytes the longest part of a literal may have: the grams of the smallest stride, 2.
 pub const MIN_LEN: usize = 5;
+
+/// The widest stride: grams at every fourth position, for literals with a part of 7 bytes or more.
+const MAX_STRIDE: usize = 4;
 
 /// The bitmap has 2^BITS bits (256 KiB), so that it stays in a core's L2 cache beside the read buffer.
 const BITS: u32 = 21;
 const FOLD: u32 = 0x2020_2020;
 
 /// A literal to find.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Literal {
-    /// Lower-case ASCII (any other bytes compare exactly).
-    pub bytes: Vec<u8>,
-    /// Only where it stands as a whole word: no ASCII letter, digit or `_` right before or after it.
+    /// Lower-case ASCII (any other bytes compare exactly): the words of a word literal, else one part.
+    pub parts: Vec<Vec<u8>>,
+    /// Only as whole words: no ASCII letter, digit or `_` right before or after each part, and between
+    /// parts at least one byte that is none of those.
     pub word: bool,
+}
+
+/// Where a gram sits in a literal, with what a quick first comparison needs, so that the many places
+/// where only the gram or only its word is found are turned away without reading the literal.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    gram: u32,
+    literal: u32,
+    part: u16,
+    offset: u16,
+    /// The part's length, and whether it must stand as a word.
+    len: u32,
+    word: bool,
+    /// The part's first (up to) eight bytes, folded like the grams, and the mask of those bytes.
+    head: u64,
+    mask: u64,
+    /// The same of the next part's first bytes and of the previous part's last bytes (mask 0: none).
+    next: (u64, u64),
+    prev: (u64, u64),
+}
+
+impl Owner {
+    fn new(gram: u32, l: &Literal, literal: u32, part: usize, offset: usize) -> Owner {
+        let (head, mask) = head_at(&l.parts[part], 0);
+        let next = l.parts.get(part + 1).map_or((0, 0), |p| head_at(p, 0));
+        let prev = match part.checked_sub(1).map(|p| &l.parts[p]) {
+            Some(p) => head_at(p, p.len().saturating_sub(8)),
+            None => (0, 0),
+        };
+        Owner {
+            gram,
+            literal,
+            part: part as u16,
+            offset: offset as u16,
+            len: l.parts[part].len() as u32,
+            word: l.word,
+            head,
+            mask,
+            next,
+            prev,
+        }
+    }
+
+    /// Whether the part can stand at `start..end` of `hay` by its first bytes, its edges and its
+    /// neighbours' first bytes (a necessary condition, not a sufficient one).
+    #[inline]
+    fn may_match(&self, hay: &[u8], start: usize, end: usize) -> bool {
+        if end > hay.len() || head_at(hay, start).0 & self.mask != self.head {
+            return false;
+        }
+        if !self.word {
+            return true;
+        }
+        if (start > 0 && is_word_byte(hay[start - 1])) || (end < hay.len() && is_word_byte(hay[end])) {
+            return false;
+        }
+        if self.next.1 != 0 {
+            let Some(i) = hay[end..].iter().position(|&b| is_word_byte(b)) else { return false };
+            if head_at(hay, end + i).0 & self.next.1 != self.next.0 {
+                return false;
+            }
+        }
+        if self.prev.1 != 0 {
+            let Some(i) = hay[..start].iter().rposition(|&b| is_word_byte(b)) else { return false };
+            let n = (self.prev.1.count_ones() / 8) as usize;
+            if i + 1 < n || head_at(hay, i + 1 - n).0 & self.prev.1 != self.prev.0 {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The owners of every gram, flat: an open-addressing table from a gram to the first of its owners,
+/// which are stored together.
+#[derive(Default)]
+struct Table {
+    /// (gram, first owner); gram 0 is an empty slot (a folded gram is never 0).
+    slots: Vec<(u32, u32)>,
+    owners: Vec<Owner>,
+}
+
+impl Table {
+    fn new(mut owners: Vec<Owner>) -> Table {
+        owners.sort_by_key(|o| (o.gram, o.literal));
+        let distinct = owners.windows(2).filter(|w| w[0].gram != w[1].gram).count() + 1;
+        let size = (distinct + distinct / 2).next_power_of_two().max(16);
+        let mut slots = vec![(0u32, 0u32); size];
+        for (i, o) in owners.iter().enumerate() {
+            if i > 0 && owners[i - 1].gram == o.gram {
+                continue;
+            }
+            let mut at = Table::home(o.gram, size);
+            while slots[at].0 != 0 {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = (o.gram, i as u32);
+        }
+        Table { slots, owners }
+    }
+
+    fn home(gram: u32, size: usize) -> usize {
+        (gram.wrapping_mul(0x2C1B_3C6D) >> 7) as usize & (size - 1)
+    }
+
+    /// The owners of `gram`.
+    #[inline]
+    fn get(&self, gram: u32) -> impl Iterator<Item = &Owner> {
+        let size = self.slots.len();
+        let mut at = Table::home(gram, size);
+        let first = loop {
+            match self.slots.get(at) {
+                Some(&(g, first)) if g == gram => break first as usize,
+                Some(&(g, _)) if g != 0 => at = (at + 1) & (size - 1),
+                _ => break self.owners.len(),
+            }
+        };
+        self.owners[first..].iter().take_while(move |o| o.gram == gram)
+    }
+}
+
+/// Up to eight bytes from `at` as a little-endian word folded like the grams, with the mask of the bytes
+/// there (fewer at the end of `bytes`).
+#[inline(always)]
+fn head_at(bytes: &[u8], at: usize) -> (u64, u64) {
+    if let Some(eight) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+        return (word | 0x2020_2020_2020_2020, u64::MAX);
+    }
+    let n = bytes.len().saturating_sub(at).min(8);
+    let mut word = [0u8; 8];
+    word[..n].copy_from_slice(&bytes[at..at + n]);
+    let mask = if n == 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+    ((u64::from_le_bytes(word) | 0x2020_2020_2020_2020) & mask, mask)
 }
 
 /// The compiled filter.
 pub struct Grams {
     bitmap: Vec<u64>,
-    /// Folded gram → (literal, offset of the gram in it).
-    owners: FxHashMap<u32, Vec<(u32, u8)>>,
+    table: Table,
     literals: Vec<Literal>,
+    stride: usize,
+    /// How often each gram occurs in the rules' messages.
+    rules: Counts,
 }
+
+/// Approximate gram counts: 2^20 saturating counters indexed by a hash of the folded gram.
+struct Counts(Vec<u16>);
+
+impl Counts {
+    fn new() -> Counts {
+        Counts(vec![0; 1 << 20])
+    }
+
+    fn index(folded: u32) -> usize {
+        (folded.wrapping_mul(0x85EB_CA6B) >> 12) as usize
+    }
+
+    fn add(&mut self, bytes: &[u8]) {
+        for at in 0..bytes.len().saturating_sub(3) {
+            let c = &mut self.0[Counts::index(gram_at(bytes, at))];
+            *c = c.saturating_add(1);
+        }
+    }
+
+    fn get(&self, folded: u32) -> u64 {
+        u64::from(self.0[Counts::index(folded)])
+    }
+}
+
+/// How much more one occurrence in the log sample weighs than one in the rules.
+const LOG_WEIGHT: u64 = 64;
 
 fn gram_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) | FOLD
@@ -48,44 +220,73 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+fn longest_part(l: &Literal) -> usize {
+    l.parts.iter().map(Vec::len).max().unwrap_or(0)
+}
+
 impl Grams {
-    /// A filter for `literals` (each at least [`MIN_LEN`] bytes; shorter ones are never found).
+    /// A filter for `literals` (those whose longest part is shorter than [`MIN_LEN`] are never found).
     /// `sample` is text like what the literals come from (the rules' messages): grams frequent in it
     /// are avoided, since they are frequent in logs too.
     pub fn new(literals: Vec<Literal>, sample: &[&str]) -> Grams {
-        let mut frequency: FxHashMap<u32, u32> = FxHashMap::default();
-        let mut count = |bytes: &[u8]| {
-            for at in 0..bytes.len().saturating_sub(3) {
-                *frequency.entry(gram_at(bytes, at)).or_default() += 1;
-            }
-        };
+        let mut rules = Counts::new();
         for text in sample {
-            count(text.as_bytes());
+            rules.add(text.as_bytes());
         }
         for l in &literals {
-            count(&l.bytes);
+            l.parts.iter().for_each(|p| rules.add(p));
         }
+        // The widest stride every literal's longest part allows: a part of n bytes holds n − 3 grams.
+        let stride = literals
+            .iter()
+            .map(longest_part)
+            .filter(|&n| n >= MIN_LEN)
+            .map(|n| (n - 3).min(MAX_STRIDE))
+            .min()
+            .unwrap_or(MAX_STRIDE);
+        let mut grams = Grams { bitmap: Vec::new(), table: Table::default(), literals, stride, rules };
+        grams.choose(None);
+        grams
+    }
+
+    /// Chooses the grams again for text like `log` (the start of what is about to be scanned): grams
+    /// frequent there are avoided first.
+    pub fn calibrate(&mut self, log: &[u8]) {
+        let mut counts = Counts::new();
+        counts.add(log);
+        self.choose(Some(&counts));
+    }
+
+    /// Picks each literal's grams: the run of `stride` consecutive grams, in any of its parts, least
+    /// frequent in the log sample, then in the rules, and least shared with the literals before it.
+    fn choose(&mut self, log: Option<&Counts>) {
+        let stride = self.stride;
         let mut bitmap = vec![0u64; 1 << (BITS - 6)];
-        let mut owners: FxHashMap<u32, Vec<(u32, u8)>> = FxHashMap::default();
-        for (id, l) in literals.iter().enumerate() {
-            if l.bytes.len() < MIN_LEN {
-                continue;
-            }
-            // The pair of consecutive grams least frequent together; offsets past 255 are not needed.
-            let last = (l.bytes.len() - MIN_LEN).min(254);
-            let cost = |at: usize| {
-                frequency.get(&gram_at(&l.bytes, at)).copied().unwrap_or(0)
-                    + frequency.get(&gram_at(&l.bytes, at + 1)).copied().unwrap_or(0)
+        let mut owners: FxHashMap<u32, Vec<Owner>> = FxHashMap::default();
+        let frequency = |g: u32| self.rules.get(g) + log.map_or(0, |c| LOG_WEIGHT * c.get(g));
+        for (id, l) in self.literals.iter().enumerate() {
+            let runs = l.parts.iter().enumerate().flat_map(|(p, bytes)| {
+                let last = bytes.len().saturating_sub(3 + stride).min(usize::from(u16::MAX));
+                (0..=last).filter(move |_| bytes.len() >= 3 + stride).map(move |at| (p, at))
+            });
+            let cost = |&(p, at): &(usize, usize)| -> u64 {
+                (at..at + stride)
+                    .map(|a| {
+                        let g = gram_at(&l.parts[p], a);
+                        (frequency(g) + 1) * (1 + owners.get(&g).map_or(0, |o| o.len() as u64))
+                    })
+                    .sum()
             };
-            let best = (0..=last).min_by_key(|&at| cost(at)).unwrap_or(0);
-            for at in [best, best + 1] {
-                let g = gram_at(&l.bytes, at);
+            let Some((part, best)) = runs.min_by_key(cost) else { continue };
+            for at in best..best + stride {
+                let g = gram_at(&l.parts[part], at);
                 let s = slot(g);
                 bitmap[(s >> 6) as usize] |= 1 << (s & 63);
-                owners.entry(g).or_default().push((id as u32, at as u8));
+                owners.entry(g).or_default().push(Owner::new(g, l, id as u32, part, at));
             }
         }
-        Grams { bitmap, owners, literals }
+        self.bitmap = bitmap;
+        self.table = Table::new(owners.into_values().flatten().collect());
     }
 
     /// The literals.
@@ -93,32 +294,48 @@ impl Grams {
         &self.literals
     }
 
-    /// Calls `found(start, literal)` for every occurrence of a literal in `hay`, in order of the position
-    /// looked at (which is within four bytes of `start`, so nearly in order of `start`).
-    pub fn find(&self, hay: &[u8], mut found: impl FnMut(usize, u32)) {
-        let n = hay.len();
-        if n < MIN_LEN {
-            return;
+    /// Every how many bytes a gram is looked at: 4 when every literal has a part of seven bytes or more,
+    /// down to 2 when one has only five.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// Calls `found(start, end, literal)` for every occurrence of a literal in `hay` whose separators
+    /// hold at most `max_breaks` line breaks, in order of the position looked at (inside the occurrence).
+    pub fn find(&self, hay: &[u8], max_breaks: usize, mut found: impl FnMut(usize, usize, u32)) {
+        match self.stride {
+            4 => self.find_by::<4>(hay, max_breaks, &mut found),
+            3 => self.find_by::<3>(hay, max_breaks, &mut found),
+            _ => self.find_by::<2>(hay, max_breaks, &mut found),
         }
+    }
+
+    fn find_by<const S: usize>(
+        &self,
+        hay: &[u8],
+        max_breaks: usize,
+        found: &mut impl FnMut(usize, usize, u32),
+    ) {
+        let n = hay.len();
         let mut at = 0;
-        // Two positions (at, at + 2) per 8-byte load.
+        // Two positions (at, at + S) per 8-byte load.
         while at + 8 <= n {
             let w = u64::from_le_bytes(hay[at..at + 8].try_into().expect("8 bytes"));
-            let (g0, g2) = (w as u32 | FOLD, (w >> 16) as u32 | FOLD);
+            let (g0, g1) = (w as u32 | FOLD, (w >> (8 * S)) as u32 | FOLD);
             if self.marked(g0) {
-                self.check(hay, at, g0, &mut found);
+                self.check(hay, at, g0, max_breaks, found);
             }
-            if self.marked(g2) {
-                self.check(hay, at + 2, g2, &mut found);
+            if self.marked(g1) {
+                self.check(hay, at + S, g1, max_breaks, found);
             }
-            at += 4;
+            at += 2 * S;
         }
         while at + 4 <= n {
             let g = gram_at(hay, at);
             if self.marked(g) {
-                self.check(hay, at, g, &mut found);
+                self.check(hay, at, g, max_breaks, found);
             }
-            at += 2;
+            at += S;
         }
     }
 
@@ -129,75 +346,197 @@ impl Grams {
     }
 
     #[cold]
-    fn check(&self, hay: &[u8], at: usize, folded: u32, found: &mut impl FnMut(usize, u32)) {
-        let Some(owners) = self.owners.get(&folded) else { return };
-        for &(id, offset) in owners {
-            let Some(start) = at.checked_sub(usize::from(offset)) else { continue };
-            let lit = &self.literals[id as usize];
-            let end = start + lit.bytes.len();
-            if end > hay.len() || !hay[start..end].eq_ignore_ascii_case(&lit.bytes) {
+    fn check(
+        &self,
+        hay: &[u8],
+        at: usize,
+        folded: u32,
+        max_breaks: usize,
+        found: &mut impl FnMut(usize, usize, u32),
+    ) {
+        for o in self.table.get(folded) {
+            let Some(start) = at.checked_sub(usize::from(o.offset)) else { continue };
+            let end = start + o.len as usize;
+            if !o.may_match(hay, start, end) {
                 continue;
             }
-            if lit.word
-                && ((start > 0 && is_word_byte(hay[start - 1]))
-                    || (end < hay.len() && is_word_byte(hay[end])))
-            {
+            let lit = &self.literals[o.literal as usize];
+            let part = usize::from(o.part);
+            if !hay[start..end].eq_ignore_ascii_case(&lit.parts[part]) {
                 continue;
             }
-            found(start, id);
+            if !lit.word {
+                found(start, end, o.literal);
+                continue;
+            }
+            let mut breaks = 0;
+            let Some(first) = words_before(hay, start, &lit.parts[..part], &mut breaks, max_breaks) else {
+                continue;
+            };
+            let Some(last) = words_after(hay, end, &lit.parts[part + 1..], &mut breaks, max_breaks) else {
+                continue;
+            };
+            found(first, last, o.literal);
         }
     }
+}
+
+/// The start of `words` standing whole, in order, before byte `end` (each followed by a separator), or
+/// `None`; counts the line breaks crossed into `breaks`.
+fn words_before(
+    hay: &[u8],
+    mut end: usize,
+    words: &[Vec<u8>],
+    breaks: &mut usize,
+    max_breaks: usize,
+) -> Option<usize> {
+    for w in words.iter().rev() {
+        let sep_end = end;
+        while end > 0 && !is_word_byte(hay[end - 1]) {
+            end -= 1;
+            *breaks += usize::from(hay[end] == b'\n');
+        }
+        if end == sep_end || *breaks > max_breaks {
+            return None;
+        }
+        let start = end.checked_sub(w.len())?;
+        if !hay[start..end].eq_ignore_ascii_case(w) || (start > 0 && is_word_byte(hay[start - 1])) {
+            return None;
+        }
+        end = start;
+    }
+    Some(end)
+}
+
+/// The end of `words` standing whole, in order, after byte `start` (each after a separator), or `None`;
+/// counts the line breaks crossed into `breaks`.
+fn words_after(
+    hay: &[u8],
+    mut start: usize,
+    words: &[Vec<u8>],
+    breaks: &mut usize,
+    max_breaks: usize,
+) -> Option<usize> {
+    for w in words {
+        let sep_start = start;
+        while start < hay.len() && !is_word_byte(hay[start]) {
+            *breaks += usize::from(hay[start] == b'\n');
+            start += 1;
+        }
+        if start == sep_start || *breaks > max_breaks {
+            return None;
+        }
+        let end = start + w.len();
+        if end > hay.len()
+            || !hay[start..end].eq_ignore_ascii_case(w)
+            || (end < hay.len() && is_word_byte(hay[end]))
+        {
+            return None;
+        }
+        start = end;
+    }
+    Some(start)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn grams(words: &[(&str, bool)]) -> Grams {
-        Grams::new(
-            words.iter().map(|(w, word)| Literal { bytes: w.as_bytes().to_vec(), word: *word }).collect(),
-            &[],
-        )
+    fn literal(text: &str, word: bool) -> Literal {
+        let parts = if word {
+            text.split(' ').map(|w| w.as_bytes().to_vec()).collect()
+        } else {
+            vec![text.as_bytes().to_vec()]
+        };
+        Literal { parts, word }
     }
 
-    fn starts(g: &Grams, hay: &str) -> Vec<(usize, u32)> {
+    fn grams(literals: &[(&str, bool)]) -> Grams {
+        Grams::new(literals.iter().map(|(t, word)| literal(t, *word)).collect(), &[])
+    }
+
+    fn found(g: &Grams, hay: &str, max_breaks: usize) -> Vec<(usize, usize, u32)> {
         let mut v = Vec::new();
-        g.find(hay.as_bytes(), |s, id| v.push((s, id)));
+        g.find(hay.as_bytes(), max_breaks, |s, e, id| v.push((s, e, id)));
         v.sort_unstable();
         v
     }
 
     #[test]
-    fn finds_every_occurrence_at_any_alignment_and_case() {
-        let g = grams(&[("session", true), ("8004011d", false)]);
-        for pad in 0..9 {
-            let hay = format!("{}MAPI.Session failed hr=0x8004011D, Session", " ".repeat(pad));
-            let found = starts(&g, &hay);
-            assert_eq!(found, vec![(pad + 5, 0), (pad + 25, 1), (pad + 35, 0)], "padding {pad}");
+    fn finds_every_occurrence_at_any_alignment_and_case_with_every_stride() {
+        // Longest parts of 5, 6 and 7 bytes give strides 2, 3 and 4.
+        for (word, stride) in [("sessi", 2), ("sessio", 3), ("session", 4)] {
+            let g = grams(&[(word, true), ("8004011d", false)]);
+            assert_eq!(g.stride(), stride);
+            let n = word.len();
+            for pad in 0..9 {
+                let upper = word.to_uppercase();
+                let hay = format!("{}MAPI.{upper} failed hr=0x8004011D, {word}", " ".repeat(pad));
+                let s = pad + 5;
+                let code = s + n + 13;
+                let last = code + 10;
+                let want = vec![(s, s + n, 0), (code, code + 8, 1), (last, last + n, 0)];
+                assert_eq!(found(&g, &hay, 0), want, "{word}, padding {pad}");
+            }
         }
     }
 
     #[test]
     fn word_literals_need_word_boundaries() {
         let g = grams(&[("logon", true), ("logon", false)]);
-        assert_eq!(starts(&g, "MAPILogonEx"), vec![(4, 1)]);
-        assert_eq!(starts(&g, "MAPI logon."), vec![(5, 0), (5, 1)]);
+        assert_eq!(found(&g, "MAPILogonEx", 0), vec![(4, 9, 1)]);
+        assert_eq!(found(&g, "MAPI logon.", 0), vec![(5, 10, 0), (5, 10, 1)]);
+    }
+
+    #[test]
+    fn runs_of_words_match_across_any_separators_within_the_line_breaks_allowed() {
+        let g = grams(&[("failed to create mapi session", true)]);
+        let hay = "x: Failed to  create \"MAPI.Session\".";
+        assert_eq!(found(&g, hay, 0), vec![(3, 34, 0)]);
+        let wrapped = "Failed to\r\n create MAPI.\nSession";
+        assert!(found(&g, wrapped, 1).is_empty(), "two line breaks, one allowed");
+        assert_eq!(found(&g, wrapped, 2), vec![(0, wrapped.len(), 0)]);
+        for miss in ["failed to create MAPISession", "failedto create mapi session", "failed to create mapi"]
+        {
+            assert!(found(&g, miss, 0).is_empty(), "{miss}");
+        }
+        assert!(found(&g, "not failed to create mapi sessions", 0).is_empty(), "a longer last word");
     }
 
     #[test]
     fn short_input_and_literals_at_the_edges() {
         let g = grams(&[("abcde", true)]);
-        assert!(starts(&g, "abcd").is_empty());
-        assert_eq!(starts(&g, "abcde"), vec![(0, 0)]);
-        assert_eq!(starts(&g, "xx abcde"), vec![(3, 0)]);
-        assert_eq!(starts(&g, "xxx abcde"), vec![(4, 0)]);
+        assert!(found(&g, "abcd", 0).is_empty());
+        assert_eq!(found(&g, "abcde", 0), vec![(0, 5, 0)]);
+        assert_eq!(found(&g, "xx abcde", 0), vec![(3, 8, 0)]);
+        assert_eq!(found(&g, "xxx abcde", 0), vec![(4, 9, 0)]);
     }
 
     #[test]
     fn folded_punctuation_is_not_a_match() {
         // '[' folds onto '{' in the bitmap, but the final check is exact.
         let g = grams(&[("a{b}cd", false)]);
-        assert!(starts(&g, "A[B]CD").is_empty());
-        assert_eq!(starts(&g, "A{B}CD"), vec![(0, 0)]);
+        assert!(found(&g, "A[B]CD", 0).is_empty());
+        assert_eq!(found(&g, "A{B}CD", 0), vec![(0, 6, 0)]);
+    }
+
+    #[test]
+    fn calibration_moves_the_grams_off_words_the_log_is_full_of() {
+        let mut g = grams(&[("server refused the connection", true)]);
+        let log = "server connection: connection to server lost\n".repeat(2000);
+        g.calibrate(log.as_bytes());
+        assert!(g.table.owners.iter().all(|o| o.part == 1), "grams inside `refused`");
+        let hay = format!("{log}SERVER refused the\nconnection\n{log}");
+        let at = log.len();
+        assert_eq!(found(&g, &hay, 1), vec![(at, at + 29, 0)]);
+    }
+
+    #[test]
+    fn many_literals_owning_the_same_gram_are_all_checked() {
+        let texts: Vec<String> = (0..300).map(|i| format!("session lost {i}")).collect();
+        let g = Grams::new(texts.iter().map(|t| literal(t, true)).collect(), &[]);
+        let hay = "x session lost 7, session lost 299; session lost 300";
+        let ids: Vec<u32> = found(&g, hay, 0).into_iter().map(|(_, _, id)| id).collect();
+        assert_eq!(ids, [7, 299]);
     }
 }

@@ -86,6 +86,49 @@ pub fn layout(path: &std::path::Path) -> io::Result<Layout> {
     })
 }
 
+/// `reader` decompressed (gzip, by its magic bytes) and decoded (UTF-16 with a BOM) to UTF-8 bytes;
+/// anything else passes through as it is.
+fn decoded<'r>(reader: impl Read + 'r) -> io::Result<impl Read + 'r> {
+    let mut reader = BufReader::with_capacity(READ, reader);
+    let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let inner: Box<dyn Read + 'r> = if gzip {
+        Box::new(BufReader::with_capacity(READ, MultiGzDecoder::new(reader)))
+    } else {
+        Box::new(reader)
+    };
+    Ok(DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).utf8_passthru(true).build(inner))
+}
+
+/// Most bytes of text [`sample`] takes.
+pub const SAMPLE: usize = 1 << 20;
+
+/// Up to [`SAMPLE`] bytes of text from the start of the files among `inputs` (shared by the first 16),
+/// to tune the filter to what it will read. Files that cannot be read add nothing (their jobs report
+/// them); standard input and anything but regular files (a named pipe) are never read ahead.
+pub fn sample(inputs: &[Input]) -> Vec<u8> {
+    let files: Vec<&PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match &i.source {
+            Source::File(path) => Some(path),
+            Source::Stdin => None,
+        })
+        .take(16)
+        .collect();
+    let mut out = Vec::new();
+    for path in &files {
+        let share = (SAMPLE / files.len()) as u64;
+        let Ok(file) = File::open(path) else { continue };
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        if let Ok(reader) = decoded(file) {
+            // A read error only ends this file's share early.
+            let _ = reader.take(share).read_to_end(&mut out);
+        }
+    }
+    out
+}
+
 /// Counts bytes read from disk, for the progress bar.
 struct Counted<'p, R> {
     inner: R,
@@ -140,19 +183,7 @@ impl Scanner {
         cancel: &AtomicBool,
         emit: &mut dyn FnMut(Vec<LineMatch>),
     ) -> io::Result<Done> {
-        let mut reader = BufReader::with_capacity(READ, reader);
-        let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-        let inner: Box<dyn Read> = if gzip {
-            Box::new(BufReader::with_capacity(READ, MultiGzDecoder::new(reader)))
-        } else {
-            Box::new(reader)
-        };
-        let decoded = DecodeReaderBytesBuilder::new()
-            .bom_sniffing(true)
-            .strip_bom(true)
-            .utf8_passthru(true)
-            .build(inner);
-        self.read_blocks(decoded, (Vec::new(), 0), cancel, emit)
+        self.read_blocks(decoded(reader)?, (Vec::new(), 0), cancel, emit)
     }
 
     /// The last lines before byte `start` of `file` (which is at a line start), with their count.
@@ -202,7 +233,7 @@ impl Scanner {
         // The number of the line at buf[0]; the job's own lines start at 0.
         let mut first_line = -ctx_lines;
         let mut done = Done::default();
-        let mut st = State::new(self.engine.set().symptoms.len());
+        let mut st = State::default();
         let mut eof = false;
         while !eof && !cancel.load(Ordering::Relaxed) {
             let room = (buf.len() - filled).min(READ);

@@ -1,8 +1,8 @@
 //! `kbx scan`: every known problem in logs of any size.
 //!
-//! The input is read in blocks of whole lines ([`job`]); a literal filter ([`grams`], planned by [`plan`])
-//! finds the few lines that may hold a symptom, and the engine's exact tier confirms them on a window of
-//! lines ([`block`]), so messages that span lines still match. Plain files are cut into segments that the
+//! The input is read in blocks of whole lines ([`job`]); a literal filter ([`grams`], planned by [`plan`]
+//! and tuned to the start of the input) finds the few lines that may hold a symptom, and the engine's
+//! exact tier confirms them on a window of lines ([`block`]), so messages that span lines still match. Plain files are cut into segments that the
 //! cores scan in parallel; matches come back in input order, each as soon as everything before it is
 //! done. Pure: matches and problems go to a callback, nothing is printed.
 
@@ -70,6 +70,12 @@ impl Scanner {
     pub fn new(engine: Engine, window: usize) -> Scanner {
         let plan = Plan::new(engine.set());
         Scanner { engine, plan, window: window.max(1) }
+    }
+
+    /// Tunes the literal filter to `sample`, text like what is about to be scanned ([`job::sample`]), so
+    /// that it looks for each literal by the part of it that text holds least often.
+    pub fn calibrate(&mut self, sample: &[u8]) {
+        self.plan.grams.calibrate(sample);
     }
 
     pub fn engine(&self) -> &Engine {

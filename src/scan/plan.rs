@@ -1,18 +1,22 @@
-//! What `scan` looks for in the raw bytes before it asks the engine: for each symptom, one to
-//! [`MAX_SLOTS`] *slots*, each a set of literals one of which every match of the symptom contains. A
-//! symptom is a candidate on a line when all its slots were seen within the window of lines; only then
-//! does the engine confirm it.
+//! What `scan` looks for in the raw bytes before it asks the engine: for each symptom, a set of literals
+//! one of which every match of the symptom contains. Where one is found the symptom is a candidate, and
+//! the engine confirms it on the window of lines that ends there.
 //!
-//! - A phrase (or a code name): its rarest words of five characters or more, each a slot of its own
-//!   (a phrase is matched word by word, so its words are the only text a match must hold verbatim).
-//! - A regex: one slot, the literals `engine::literal` extracted (every match holds one).
-//! - A numeric code: one slot, the digits of every written form the engine reads (hex with or without
-//!   `0x` and leading zeros, signed and unsigned decimal).
+//! - A phrase (or a code name): a run of its words, as a word literal. The engine matches a phrase word
+//!   for word with anything but letters and digits between them, so every match holds each of its parts
+//!   (between placeholders) that way, line breaks included. The run is the part's longest stretch of
+//!   ASCII words, of the part whose run has the longest word (the filter needs five bytes in one word, and
+//!   goes fastest when every literal has seven).
+//! - A regex: the literals `engine::literal` extracted (every match holds one).
+//! - A numeric code: the digits of every written form the engine reads (hex with or without `0x` and
+//!   leading zeros, signed and unsigned decimal).
 //!
 //! Generic codes (0x80004005, codes below 0x100) are not looked for: they never make a finding alone.
 //! A symptom with nothing of five bytes to look for (`ALT+F4`, a 3-digit decimal code, a regex without
 //! a required literal) cannot be scanned for; a rule all of whose symptoms are like that is reported by
 //! [`Plan::unscannable`].
+
+use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
@@ -20,20 +24,17 @@ use super::grams::{Grams, Literal, MIN_LEN};
 use crate::engine::compiled::{CompiledSet, SymptomKind};
 use crate::rule::Code;
 
-/// Most slots per symptom: two rare words together make a benign line sharing one of them no candidate.
-pub const MAX_SLOTS: usize = 2;
+/// The widest word the choice of a run cares about: seven bytes let the filter take its widest stride.
+const ENOUGH: usize = 7;
 
 /// The compiled prefilter.
 pub struct Plan {
     pub grams: Grams,
-    /// Per literal: the (symptom, slot) pairs it fills.
-    pub targets: Vec<Vec<(u32, u8)>>,
-    /// Per symptom: how many slots it has (0: not looked for).
-    pub slots: Vec<u8>,
-    /// Per phrase symptom: its ASCII words of three letters or more, lower case. A candidate is confirmed
-    /// only where all of them are present, which turns away the many lines that share a message's rare
-    /// words but not the message, before the engine reads anything.
-    pub words: Vec<Vec<Vec<u8>>>,
+    /// Per literal: the symptoms it stands for.
+    pub targets: Vec<Vec<u32>>,
+    /// Per symptom: whether its match may go on past the end of its literal (more of the phrase after
+    /// the run), so that windows ending on the lines after it must be confirmed too.
+    pub spread: Vec<bool>,
     /// Rules with no symptom that can be looked for, by index.
     pub unscannable: Vec<usize>,
 }
@@ -46,99 +47,110 @@ impl Plan {
             words[id as usize] = w;
         }
         let mut builder = Builder::default();
-        let mut slots = vec![0u8; set.symptoms.len()];
-        let mut all_words = vec![Vec::new(); set.symptoms.len()];
+        let mut spread = vec![false; set.symptoms.len()];
+        let mut scannable = vec![false; set.symptoms.len()];
         for (sym, entry) in set.symptoms.iter().enumerate() {
-            if let SymptomKind::Words { segments, .. } = &entry.kind {
-                let mut ws: Vec<Vec<u8>> = (segments.start..segments.end)
-                    .flat_map(|s| set.segment_words(&set.segments[s as usize]).iter().copied())
-                    .map(|id| words[id as usize])
-                    .filter(|w| w.len() >= 3 && w.is_ascii())
-                    .map(|w| w.as_bytes().to_vec())
-                    .collect();
-                ws.sort_unstable_by_key(|w| std::cmp::Reverse(w.len()));
-                ws.dedup();
-                all_words[sym] = ws;
-            }
-            let wanted: Vec<Vec<(Vec<u8>, bool)>> = match &entry.kind {
+            let wanted: Vec<Literal> = match &entry.kind {
                 SymptomKind::Words { segments, .. } => {
-                    let mut ids: Vec<u32> = (segments.start..segments.end)
-                        .flat_map(|s| set.segment_words(&set.segments[s as usize]).iter().copied())
-                        .filter(|&id| {
-                            let w = words[id as usize];
-                            w.len() >= MIN_LEN && w.is_ascii()
+                    let parts: Vec<Vec<&str>> = (segments.start..segments.end)
+                        .map(|s| {
+                            let ids = set.segment_words(&set.segments[s as usize]);
+                            ids.iter().map(|&id| words[id as usize]).collect()
                         })
                         .collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    // Rarest first (fewest places among the phrases), then longest.
-                    ids.sort_by_key(|&id| {
-                        (set.positions.get(id).len(), std::cmp::Reverse(words[id as usize].len()))
-                    });
-                    ids.iter()
-                        .take(MAX_SLOTS)
-                        .map(|&id| vec![(words[id as usize].as_bytes().to_vec(), true)])
-                        .collect()
+                    match best_run(&parts) {
+                        Some((part, run)) => {
+                            spread[sym] = part + 1 < parts.len() || run.end < parts[part].len();
+                            let parts = parts[part][run].iter().map(|w| w.as_bytes().to_vec()).collect();
+                            vec![Literal { parts, word: true }]
+                        }
+                        None => Vec::new(),
+                    }
                 }
                 SymptomKind::Number(code) if code.is_generic() => Vec::new(),
                 SymptomKind::Number(code) => {
                     let forms = number_forms(code);
                     if !forms.is_empty() && forms.iter().all(|f| f.len() >= MIN_LEN) {
-                        vec![forms.into_iter().map(|f| (f, false)).collect()]
+                        forms.into_iter().map(plain).collect()
                     } else {
                         Vec::new()
                     }
                 }
                 SymptomKind::Regex(i) => match &set.regexes[*i as usize].literals {
                     Some(ls) if ls.iter().all(|l| l.len() >= MIN_LEN) => {
-                        vec![ls.iter().map(|l| (l.as_bytes().to_vec(), false)).collect()]
+                        ls.iter().map(|l| plain(l.as_bytes().to_vec())).collect()
                     }
                     _ => Vec::new(),
                 },
             };
-            slots[sym] = wanted.len() as u8;
-            for (slot, alternatives) in wanted.into_iter().enumerate() {
-                for (bytes, word) in alternatives {
-                    builder.add(bytes, word, sym as u32, slot as u8);
-                }
+            scannable[sym] = !wanted.is_empty();
+            for literal in wanted {
+                builder.add(literal, sym as u32);
             }
         }
         let unscannable = set
             .rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| (r.symptoms.start..r.symptoms.end).all(|s| slots[s as usize] == 0))
+            .filter(|(_, r)| (r.symptoms.start..r.symptoms.end).all(|s| !scannable[s as usize]))
             .map(|(i, _)| i)
             .collect();
         let sample: Vec<&str> = set.segments.iter().map(|s| set.segment_text(s)).collect();
         let grams = Grams::new(builder.literals, &sample);
-        Plan { grams, targets: builder.targets, slots, words: all_words, unscannable }
+        Plan { grams, targets: builder.targets, spread, unscannable }
     }
+}
+
+/// A literal compared as bytes, without regard to words.
+fn plain(bytes: Vec<u8>) -> Literal {
+    Literal { parts: vec![bytes], word: false }
+}
+
+/// The run of consecutive ASCII words to look for a phrase by: (part, word range). Prefers a run with a
+/// word of [`ENOUGH`] bytes, then the one with the most letters; `None` when no run has a word of
+/// [`MIN_LEN`] bytes.
+fn best_run(parts: &[Vec<&str>]) -> Option<(usize, Range<usize>)> {
+    // (capped longest word, letters) of the best run so far, and the run.
+    let mut best_key = (0, 0);
+    let mut best = None;
+    for (p, words) in parts.iter().enumerate() {
+        let mut start = 0;
+        while start < words.len() {
+            let end = (start..words.len()).find(|&i| !words[i].is_ascii()).unwrap_or(words.len());
+            let run = &words[start..end];
+            let longest = run.iter().map(|w| w.len()).max().unwrap_or(0);
+            let key = (longest.min(ENOUGH), run.iter().map(|w| w.len()).sum());
+            if longest >= MIN_LEN && (best.is_none() || key > best_key) {
+                (best_key, best) = (key, Some((p, start..end)));
+            }
+            start = end + 1;
+        }
+    }
+    best
 }
 
 #[derive(Default)]
 struct Builder {
     literals: Vec<Literal>,
-    targets: Vec<Vec<(u32, u8)>>,
-    ids: FxHashMap<(Vec<u8>, bool), u32>,
+    targets: Vec<Vec<u32>>,
+    ids: FxHashMap<Literal, u32>,
 }
 
 impl Builder {
-    fn add(&mut self, bytes: Vec<u8>, word: bool, symptom: u32, slot: u8) {
-        let bytes = bytes.to_ascii_lowercase();
+    fn add(&mut self, mut literal: Literal, symptom: u32) {
+        literal.parts.iter_mut().for_each(|p| p.make_ascii_lowercase());
         let next = self.literals.len() as u32;
-        let id = *self.ids.entry((bytes.clone(), word)).or_insert(next);
+        let id = *self.ids.entry(literal.clone()).or_insert(next);
         if id == next {
-            self.literals.push(Literal { bytes, word });
+            self.literals.push(literal);
             self.targets.push(Vec::new());
         }
         let targets = &mut self.targets[id as usize];
-        if !targets.contains(&(symptom, slot)) {
-            targets.push((symptom, slot));
+        if !targets.contains(&symptom) {
+            targets.push(symptom);
         }
     }
 }
-
 /// Lower-case literals one of which every mention of `code` that the engine accepts contains (see
 /// `rule::code::mentions`): the hex digits without leading zeros (with `0x` or zeros before them when
 /// there are fewer than five), and the decimal forms.
@@ -180,24 +192,37 @@ mod tests {
     }
 
     fn literals(p: &Plan) -> Vec<String> {
-        let mut v: Vec<String> =
-            p.grams.literals().iter().map(|l| String::from_utf8_lossy(&l.bytes).into_owned()).collect();
+        let mut v: Vec<String> = p
+            .grams
+            .literals()
+            .iter()
+            .map(|l| l.parts.iter().map(|w| String::from_utf8_lossy(w)).collect::<Vec<_>>().join(" "))
+            .collect();
         v.sort();
         v
     }
 
     #[test]
-    fn phrases_are_looked_for_by_their_rarest_long_words() {
+    fn phrases_are_looked_for_by_a_run_of_their_words() {
         let (_, p) = plan("  - text: 'Internal error: failed to create MAPI.Session.'\n");
-        assert_eq!(p.slots, vec![2]);
-        assert_eq!(literals(&p), ["internal", "session"]);
+        assert_eq!(literals(&p), ["internal error failed to create mapi session"]);
+        assert_eq!(p.spread, [false]);
         assert!(p.unscannable.is_empty());
+    }
+
+    #[test]
+    fn a_placeholder_or_a_foreign_word_ends_the_run_and_the_longest_word_picks_it() {
+        let (_, p) = plan("  - text: 'Server <name> refused the connection from <client> unexpectedly'\n");
+        assert_eq!(literals(&p), ["refused the connection from"]);
+        assert_eq!(p.spread, [true], "the end of the phrase may be on the next line");
+        let (_, p) = plan("  - text: 'Zugriff verweigert für Benutzer Administrator'\n");
+        assert_eq!(literals(&p), ["benutzer administrator"]);
+        assert_eq!(p.spread, [false]);
     }
 
     #[test]
     fn codes_are_looked_for_in_every_written_form() {
         let (_, p) = plan("  - code: '0x8004011D'\n");
-        assert_eq!(p.slots, vec![1]);
         assert_eq!(literals(&p), ["-2147221219", "2147746077", "8004011d"]);
         let (_, p) = plan("  - code: '0x52E'\n");
         assert_eq!(literals(&p), ["0052e", "0x52e", "x052e"]);
@@ -206,7 +231,7 @@ mod tests {
     #[test]
     fn generic_codes_and_short_phrases_are_not_looked_for() {
         let (_, p) = plan("  - code: '0x80004005'\n  - text: 'ALT+F4'\n");
-        assert_eq!(p.slots, vec![0, 0]);
+        assert!(literals(&p).is_empty());
         assert_eq!(p.unscannable, vec![0]);
     }
 }
