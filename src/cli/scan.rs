@@ -52,10 +52,10 @@ pub(crate) struct ScanArgs {
 pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let loaded = args.knowledge.load_compiled()?;
-    let mut scanner = Scanner::new(Engine::new(loaded.set), usize::from(args.window));
-    warn_unscannable(&scanner);
     let (inputs, mut errors) = inputs(&args.paths);
-    scanner.calibrate(&crate::scan::job::sample(&inputs));
+    let sample = crate::scan::job::sample(&inputs);
+    let scanner = Scanner::new(Engine::new(loaded.set), usize::from(args.window), &sample);
+    warn_unscannable(&scanner);
     let threads = args
         .threads
         .map(usize::from)

@@ -26,6 +26,7 @@ const MAX_STRIDE: usize = 4;
 /// The bitmap has 2^BITS bits (256 KiB), so that it stays in a core's L2 cache beside the read buffer.
 const BITS: u32 = 21;
 const FOLD: u32 = 0x2020_2020;
+const FOLD8: u64 = 0x2020_2020_2020_2020;
 
 /// A literal to find.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -162,13 +163,13 @@ impl Table {
 fn head_at(bytes: &[u8], at: usize) -> (u64, u64) {
     if let Some(eight) = bytes.get(at..at + 8) {
         let word = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
-        return (word | 0x2020_2020_2020_2020, u64::MAX);
+        return (word | FOLD8, u64::MAX);
     }
     let n = bytes.len().saturating_sub(at).min(8);
     let mut word = [0u8; 8];
     word[..n].copy_from_slice(&bytes[at..at + n]);
     let mask = if n == 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
-    ((u64::from_le_bytes(word) | 0x2020_2020_2020_2020) & mask, mask)
+    ((u64::from_le_bytes(word) | FOLD8) & mask, mask)
 }
 
 /// The compiled filter.
@@ -177,8 +178,6 @@ pub struct Grams {
     table: Table,
     literals: Vec<Literal>,
     stride: usize,
-    /// How often each gram occurs in the rules' messages.
-    rules: Counts,
 }
 
 /// Approximate gram counts: 2^20 saturating counters indexed by a hash of the folded gram.
@@ -226,9 +225,10 @@ fn longest_part(l: &Literal) -> usize {
 
 impl Grams {
     /// A filter for `literals` (those whose longest part is shorter than [`MIN_LEN`] are never found).
-    /// `sample` is text like what the literals come from (the rules' messages): grams frequent in it
-    /// are avoided, since they are frequent in logs too.
-    pub fn new(literals: Vec<Literal>, sample: &[&str]) -> Grams {
+    /// Grams frequent in `log` (the start of what is about to be scanned; may be empty) are avoided
+    /// first, then those frequent in `sample`, text like what the literals come from (the rules'
+    /// messages), since they are frequent in logs too.
+    pub fn new(literals: Vec<Literal>, sample: &[&str], log: &[u8]) -> Grams {
         let mut rules = Counts::new();
         for text in sample {
             rules.add(text.as_bytes());
@@ -244,26 +244,20 @@ impl Grams {
             .map(|n| (n - 3).min(MAX_STRIDE))
             .min()
             .unwrap_or(MAX_STRIDE);
-        let mut grams = Grams { bitmap: Vec::new(), table: Table::default(), literals, stride, rules };
-        grams.choose(None);
+        let mut in_log = Counts::new();
+        in_log.add(log);
+        let mut grams = Grams { bitmap: Vec::new(), table: Table::default(), literals, stride };
+        grams.choose(&rules, &in_log);
         grams
-    }
-
-    /// Chooses the grams again for text like `log` (the start of what is about to be scanned): grams
-    /// frequent there are avoided first.
-    pub fn calibrate(&mut self, log: &[u8]) {
-        let mut counts = Counts::new();
-        counts.add(log);
-        self.choose(Some(&counts));
     }
 
     /// Picks each literal's grams: the run of `stride` consecutive grams, in any of its parts, least
     /// frequent in the log sample, then in the rules, and least shared with the literals before it.
-    fn choose(&mut self, log: Option<&Counts>) {
+    fn choose(&mut self, rules: &Counts, log: &Counts) {
         let stride = self.stride;
         let mut bitmap = vec![0u64; 1 << (BITS - 6)];
         let mut owners: FxHashMap<u32, Vec<Owner>> = FxHashMap::default();
-        let frequency = |g: u32| self.rules.get(g) + log.map_or(0, |c| LOG_WEIGHT * c.get(g));
+        let frequency = |g: u32| rules.get(g) + LOG_WEIGHT * log.get(g);
         for (id, l) in self.literals.iter().enumerate() {
             let runs = l.parts.iter().enumerate().flat_map(|(p, bytes)| {
                 let last = bytes.len().saturating_sub(3 + stride).min(usize::from(u16::MAX));
@@ -452,7 +446,7 @@ mod tests {
     }
 
     fn grams(literals: &[(&str, bool)]) -> Grams {
-        Grams::new(literals.iter().map(|(t, word)| literal(t, *word)).collect(), &[])
+        Grams::new(literals.iter().map(|(t, word)| literal(t, *word)).collect(), &[], &[])
     }
 
     fn found(g: &Grams, hay: &str, max_breaks: usize) -> Vec<(usize, usize, u32)> {
@@ -522,9 +516,8 @@ mod tests {
 
     #[test]
     fn calibration_moves_the_grams_off_words_the_log_is_full_of() {
-        let mut g = grams(&[("server refused the connection", true)]);
         let log = "server connection: connection to server lost\n".repeat(2000);
-        g.calibrate(log.as_bytes());
+        let g = Grams::new(vec![literal("server refused the connection", true)], &[], log.as_bytes());
         assert!(g.table.owners.iter().all(|o| o.part == 1), "grams inside `refused`");
         let hay = format!("{log}SERVER refused the\nconnection\n{log}");
         let at = log.len();
@@ -534,7 +527,7 @@ mod tests {
     #[test]
     fn many_literals_owning_the_same_gram_are_all_checked() {
         let texts: Vec<String> = (0..300).map(|i| format!("session lost {i}")).collect();
-        let g = Grams::new(texts.iter().map(|t| literal(t, true)).collect(), &[]);
+        let g = Grams::new(texts.iter().map(|t| literal(t, true)).collect(), &[], &[]);
         let hay = "x session lost 7, session lost 299; session lost 300";
         let ids: Vec<u32> = found(&g, hay, 0).into_iter().map(|(_, _, id)| id).collect();
         assert_eq!(ids, [7, 299]);

@@ -114,9 +114,9 @@ pub fn sample(inputs: &[Input]) -> Vec<u8> {
         })
         .take(16)
         .collect();
+    let share = (SAMPLE / files.len().max(1)) as u64;
     let mut out = Vec::new();
     for path in &files {
-        let share = (SAMPLE / files.len()) as u64;
         let Ok(file) = File::open(path) else { continue };
         if !file.metadata().is_ok_and(|m| m.is_file()) {
             continue;

@@ -66,16 +66,12 @@ pub struct Totals {
 }
 
 impl Scanner {
-    /// A scanner over `engine`'s rules, matching messages over up to `window` lines (at least 1).
-    pub fn new(engine: Engine, window: usize) -> Scanner {
-        let plan = Plan::new(engine.set());
+    /// A scanner over `engine`'s rules, matching messages over up to `window` lines (at least 1), its
+    /// literal filter tuned to `sample`, text like what it is about to scan ([`job::sample`]; may be
+    /// empty), so that it looks for each literal by the part of it that text holds least often.
+    pub fn new(engine: Engine, window: usize, sample: &[u8]) -> Scanner {
+        let plan = Plan::new(engine.set(), sample);
         Scanner { engine, plan, window: window.max(1) }
-    }
-
-    /// Tunes the literal filter to `sample`, text like what is about to be scanned ([`job::sample`]), so
-    /// that it looks for each literal by the part of it that text holds least often.
-    pub fn calibrate(&mut self, sample: &[u8]) {
-        self.plan.grams.calibrate(sample);
     }
 
     pub fn engine(&self) -> &Engine {

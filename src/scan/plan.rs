@@ -40,8 +40,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan for a compiled set.
-    pub fn new(set: &CompiledSet) -> Plan {
+    /// The plan for a compiled set, its filter tuned to `log`, text like what is about to be scanned
+    /// (may be empty; see [`super::job::sample`]).
+    pub fn new(set: &CompiledSet, log: &[u8]) -> Plan {
         let mut words: Vec<&str> = vec![""; set.vocab.len()];
         for (w, &id) in &set.vocab {
             words[id as usize] = w;
@@ -96,7 +97,7 @@ impl Plan {
             .map(|(i, _)| i)
             .collect();
         let sample: Vec<&str> = set.segments.iter().map(|s| set.segment_text(s)).collect();
-        let grams = Grams::new(builder.literals, &sample);
+        let grams = Grams::new(builder.literals, &sample, log);
         Plan { grams, targets: builder.targets, spread, unscannable }
     }
 }
@@ -187,7 +188,7 @@ mod tests {
             "id: r\ntitle: t\nkb: Q1\nseverity: low\nstatus: stable\nsymptoms:\n{symptoms}"
         ));
         let set = CompiledSet::build(&[rule]);
-        let plan = Plan::new(&set);
+        let plan = Plan::new(&set, &[]);
         (set, plan)
     }
 
