@@ -27,6 +27,9 @@ pub fn search(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Vec<Hit
     let mut seen = rustc_hash::FxHashSet::default();
     let mut scores: FxHashMap<u32, f64> = FxHashMap::default();
     let mut matched: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    // Rules that share an informative word with the input: sharing only common words (`of`, `the`) is
+    // no evidence at all.
+    let mut informative = rustc_hash::FxHashSet::default();
     let mut query_weight = 0.0;
     for (i, &w) in q.iter().enumerate() {
         if w == u32::MAX || !seen.insert(w) {
@@ -48,12 +51,15 @@ pub fn search(set: &CompiledSet, q: &[u32], norm: &Normalised, out: &mut Vec<Hit
             let norm_tf = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / f64::from(set.avg_doc_len)));
             *scores.entry(p.rule).or_default() += idf * norm_tf / (K1 + 1.0);
             matched.entry(p.rule).or_default().push(i);
+            if set.word_value[w as usize] >= 1.0 {
+                informative.insert(p.rule);
+            }
         }
     }
     if query_weight == 0.0 {
         return;
     }
-    let mut ranked: Vec<(u32, f64)> = scores.into_iter().collect();
+    let mut ranked: Vec<(u32, f64)> = scores.into_iter().filter(|(r, _)| informative.contains(r)).collect();
     ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     for (rule, s) in ranked.into_iter().take(LEXICAL_TOP) {
         let words = &matched[&rule];
