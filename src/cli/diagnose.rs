@@ -58,6 +58,11 @@ fn read_input(args: &DiagnoseArgs) -> anyhow::Result<String> {
     if !args.text.is_empty() && args.text != ["-"] {
         return Ok(args.text.join(" "));
     }
+    read_stdin()
+}
+
+/// Reads pasted text from standard input, with a prompt when it is a terminal.
+pub(super) fn read_stdin() -> anyhow::Result<String> {
     let stdin = io::stdin();
     if stdin.is_terminal() {
         eprintln!("Paste the error text, then press Ctrl-D (Ctrl-Z, Enter on Windows):");

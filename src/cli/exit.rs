@@ -15,4 +15,6 @@ pub enum ExitStatus {
 impl ExitStatus {
     /// `kbx scan` found a rule at or above `--fail-on` (the same code as [`ExitStatus::NoMatch`]).
     pub const FOUND: ExitStatus = ExitStatus::NoMatch;
+    /// `kbx rules lint` found an error, or `kbx rules test` a failing example (also 1).
+    pub const FAILED: ExitStatus = ExitStatus::NoMatch;
 }

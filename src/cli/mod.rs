@@ -5,7 +5,10 @@
 mod batch;
 mod diagnose;
 mod exit;
+mod explain;
 mod kb;
+mod lint;
+mod new;
 mod rules;
 mod scan;
 mod show;
@@ -38,6 +41,8 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// Print one rule in full, with its KB article record (by rule id or KB id).
     Show(show::ShowArgs),
+    /// Explain why one rule did or did not match a text: each symptom, its span, the score arithmetic.
+    Explain(explain::ExplainArgs),
     /// Scan logs (files, folders, standard input) for every known problem; for pipelines and people.
     Scan(scan::ScanArgs),
     /// Work with the rule set.
@@ -119,6 +124,7 @@ where
     let result = match cli.command {
         Command::Diagnose(args) => diagnose::run(args),
         Command::Show(args) => show::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Kb(cmd) => kb::run(cmd),

@@ -17,6 +17,14 @@ pub(crate) enum RulesCommand {
     List(ListArgs),
     /// Measure ranking on labelled pastes: hit@1, hit@3 and MRR per kind and overall.
     Eval(EvalArgs),
+    /// Check rule files for mistakes and weak rules; exit 1 when an error-level check fails.
+    Lint(super::lint::LintArgs),
+    /// Run every rule's examples against the whole rule base; exit 1 on any failing case.
+    Test(super::lint::TestArgs),
+    /// Print the JSON Schema of the rule format, for editors' completion and validation.
+    Schema,
+    /// Write a new rule and its kb record: a commented template, or a draft from an article (--from).
+    New(super::new::NewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +68,13 @@ pub(crate) fn run(cmd: RulesCommand) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         RulesCommand::Eval(args) => eval(args),
+        RulesCommand::Lint(args) => super::lint::lint(args),
+        RulesCommand::Test(args) => super::lint::test(args),
+        RulesCommand::Schema => {
+            with_stdout(|out| render::json::write(out, &crate::rule::raw::schema()))?;
+            Ok(ExitStatus::Success)
+        }
+        RulesCommand::New(args) => super::new::run(args),
     }
 }
 

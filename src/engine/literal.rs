@@ -18,6 +18,20 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
     if set.iter().all(|s| s.len() >= MIN_LITERAL_LEN) { Some(set) } else { None }
 }
 
+/// The one string `pattern` matches (ignoring ASCII case), when the regex is nothing but a literal.
+pub fn only_literal(pattern: &str) -> Option<String> {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    exact(&hir).filter(|s| !s.is_empty())
+}
+
+/// Whether no input at all can match `pattern` (an empty class such as `[^\s\S]`).
+pub fn never_matches(pattern: &str) -> bool {
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .is_ok_and(|hir| hir.properties().minimum_len().is_none())
+}
+
 /// The one string `hir` matches (ignoring ASCII case), if it matches exactly one.
 fn exact(hir: &Hir) -> Option<String> {
     match hir.kind() {

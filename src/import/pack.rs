@@ -52,7 +52,7 @@ pub enum PackError {
     Write { path: PathBuf, source: std::io::Error },
 }
 
-fn skip_reason(skip: &Skip) -> (&'static str, &'static str) {
+pub(crate) fn skip_reason(skip: &Skip) -> (&'static str, &'static str) {
     match skip {
         Skip::Empty => ("empty", "the file is empty"),
         Skip::Binary => ("binary", "the file holds binary data, not text"),

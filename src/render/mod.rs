@@ -1,6 +1,7 @@
 //! Renderers: each turns a [`crate::report`] value into one output format and writes it to an
 //! `impl io::Write`. They never decide what was found, only how it reads.
 
+pub mod author;
 pub mod json;
 pub mod markdown;
 pub mod sarif;

@@ -4,7 +4,10 @@
 
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize};
+
+use super::check::Check;
 
 /// One typed action. The YAML form is a one-key map, for example `regsvr32: '%SystemRoot%\system32\cdo.dll'`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,9 +38,10 @@ pub enum Action {
 }
 
 /// The YAML form: a map with exactly one of these keys.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ActionFields {
+#[schemars(title = "Action", extend("minProperties" = 1, "maxProperties" = 1))]
+pub(crate) struct ActionFields {
     regsvr32: Option<WinPath>,
     service_start: Option<ServiceName>,
     service_stop: Option<ServiceName>,
@@ -70,10 +74,10 @@ impl<'de> Deserialize<'de> for Action {
         let mut given = all.into_iter().flatten();
         match (given.next(), given.next()) {
             (Some(action), None) => Ok(action),
-            (None, _) => Err(serde::de::Error::custom(
+            (None, _) => Err(serde::de::Error::custom(Check::UnknownAction.tag(
                 "an action needs one of: regsvr32, service_start, service_stop, service_restart, registry_set, \
                  registry_delete_value, file_exists, registry_check, service_state, file_version, manual",
-            )),
+            ))),
             (Some(_), Some(_)) => {
                 Err(serde::de::Error::custom("a step has one action: put each action in a step of its own"))
             }
@@ -82,7 +86,7 @@ impl<'de> Deserialize<'de> for Action {
 }
 
 /// How much care a step's action needs before it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Safety {
     /// Reversible and local; may run after one confirmation (or `--yes`).
@@ -241,7 +245,7 @@ impl fmt::Display for WinPath {
 impl<'de> Deserialize<'de> for WinPath {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        WinPath::parse(&s).map_err(serde::de::Error::custom)
+        WinPath::parse(&s).map_err(|e| serde::de::Error::custom(Check::UnsafeAction.tag(e)))
     }
 }
 
@@ -259,9 +263,9 @@ impl<'de> Deserialize<'de> for ServiceName {
         if ok {
             Ok(ServiceName(s))
         } else {
-            Err(serde::de::Error::custom(format!(
+            Err(serde::de::Error::custom(Check::UnsafeAction.tag(format!(
                 "`{s}` is not a service name: use the short name (letters, digits, `_ - . $`), as `sc query` shows it"
-            )))
+            ))))
         }
     }
 }
@@ -285,18 +289,18 @@ const REGISTRY_ROOTS: &[&str] = &[
 impl<'de> Deserialize<'de> for RegistryKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        reject_metacharacters(&s).map_err(serde::de::Error::custom)?;
+        reject_metacharacters(&s).map_err(unsafe_value)?;
         if !REGISTRY_ROOTS.iter().any(|r| s.len() > r.len() && s[..r.len()].eq_ignore_ascii_case(r)) {
-            return Err(serde::de::Error::custom(format!(
+            return Err(serde::de::Error::custom(Check::UnsafeAction.tag(format!(
                 "`{s}` is not a registry key: start it with HKLM\\, HKCU\\, HKCR\\ or HKU\\"
-            )));
+            ))));
         }
         Ok(RegistryKey(s))
     }
 }
 
 /// A registry value type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum RegistryType {
     #[serde(rename = "REG_SZ")]
     Sz,
@@ -332,8 +336,9 @@ pub struct RegistryValue {
     pub data: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "RegistryValue")]
 struct RawRegistryValue {
     key: RegistryKey,
     value: String,
@@ -346,7 +351,7 @@ struct RawRegistryValue {
 mod serde_yaml_scalar {
     use serde::Deserialize;
 
-    #[derive(Deserialize)]
+    #[derive(Deserialize, schemars::JsonSchema)]
     #[serde(untagged)]
     pub enum Scalar {
         Int(i64),
@@ -367,8 +372,8 @@ impl<'de> Deserialize<'de> for RegistryValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawRegistryValue::deserialize(d)?;
         let data = raw.data.into_string();
-        reject_metacharacters(&raw.value).map_err(serde::de::Error::custom)?;
-        reject_metacharacters(&data).map_err(serde::de::Error::custom)?;
+        reject_metacharacters(&raw.value).map_err(unsafe_value)?;
+        reject_metacharacters(&data).map_err(unsafe_value)?;
         let numeric = matches!(raw.kind, RegistryType::Dword | RegistryType::Qword);
         if numeric && parse_registry_number(&data).is_none() {
             return Err(serde::de::Error::custom(format!(
@@ -388,7 +393,7 @@ fn parse_registry_number(s: &str) -> Option<u64> {
 }
 
 /// `registry_delete_value`: key and value name.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistryName {
     pub key: RegistryKey,
@@ -396,7 +401,7 @@ pub struct RegistryName {
 }
 
 /// `registry_check`: key, value name and optionally the data expected.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistryCheck {
     pub key: RegistryKey,
@@ -406,7 +411,7 @@ pub struct RegistryCheck {
 }
 
 /// `service_state`: a service and the state it should be in.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceStateCheck {
     pub name: ServiceName,
@@ -414,7 +419,7 @@ pub struct ServiceStateCheck {
 }
 
 /// A service state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
     Running,
@@ -422,11 +427,88 @@ pub enum ServiceState {
 }
 
 /// `file_version`: a file and the lowest version that is good.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileVersionCheck {
     pub path: WinPath,
     pub minimum: String,
+}
+
+impl JsonSchema for Action {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Action".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        ActionFields::json_schema(generator)
+    }
+}
+
+/// A string schema with a description (and a pattern), for values checked by hand when read.
+pub(crate) fn string_schema(description: &str, pattern: Option<&str>) -> Schema {
+    let mut schema = json_schema!({ "type": "string", "description": description });
+    if let Some(p) = pattern {
+        schema.insert("pattern".into(), p.into());
+    }
+    schema
+}
+
+impl JsonSchema for WinPath {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WindowsPath".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        string_schema(
+            "An absolute local path (C:\\...) or one starting with %SystemRoot%, %windir%, %SystemDrive%, \
+             %ProgramFiles%, %ProgramFiles(x86)%, %CommonProgramFiles% or %ProgramData%; no `..`, UNC paths, \
+             URLs or shell metacharacters.",
+            Some(r#"^([A-Za-z]:\\|%[A-Za-z()0-9]+%)[^&|<>^;"`!]*$"#),
+        )
+    }
+}
+
+impl JsonSchema for ServiceName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ServiceName".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        string_schema(
+            "A Windows service's short name, as `sc query` shows it.",
+            Some(r"^[A-Za-z0-9_.$ -]{1,256}$"),
+        )
+    }
+}
+
+impl JsonSchema for RegistryKey {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RegistryKey".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        string_schema(
+            "A registry key under HKLM\\, HKCU\\, HKCR\\ or HKU\\ (or their long names).",
+            Some(
+                r"(?i)^(HKLM|HKEY_LOCAL_MACHINE|HKCU|HKEY_CURRENT_USER|HKCR|HKEY_CLASSES_ROOT|HKU|HKEY_USERS)\\.",
+            ),
+        )
+    }
+}
+
+impl JsonSchema for RegistryValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RegistryValue".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        RawRegistryValue::json_schema(generator)
+    }
+}
+
+/// A value the executor would refuse, as a deserialisation error marked with its check.
+fn unsafe_value<E: serde::de::Error>(message: impl fmt::Display) -> E {
+    E::custom(Check::UnsafeAction.tag(message))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::check::Check;
 use super::load::{LoadError, Problem, SourceFile, problem_at_key};
 use super::raw::{RawMatcher, RawRule};
 use super::{Examples, Matcher, Rule, Step, Symptom};
@@ -33,13 +34,25 @@ pub fn is_valid_id(id: &str) -> bool {
 pub fn compile(
     rules: Vec<(RawRule, SourceFile)>,
     records: Vec<KbRecord>,
-    mut problems: Vec<Problem>,
+    problems: Vec<Problem>,
 ) -> Result<Knowledge, LoadError> {
+    let (knowledge, problems) = compile_lenient(rules, records, problems);
+    if problems.is_empty() { Ok(knowledge) } else { Err(LoadError { problems }) }
+}
+
+/// Checks the set and builds every rule that passes, beside all the problems found: for `kbx rules lint`,
+/// which goes on to check the rules that loaded.
+pub fn compile_lenient(
+    rules: Vec<(RawRule, SourceFile)>,
+    records: Vec<KbRecord>,
+    mut problems: Vec<Problem>,
+) -> (Knowledge, Vec<Problem>) {
     let mut by_id: BTreeMap<String, KbRecord> = BTreeMap::new();
     for record in records {
         if let Some(first) = by_id.get(&record.id) {
             problems.push(
                 Problem::new(record.origin.path(), format!("duplicate kb record `{}`", record.id))
+                    .check(Check::DuplicateKbRecord)
                     .at(2, 1)
                     .help(format!("it is already defined in {}; keep one of the two", first.origin)),
             );
@@ -57,11 +70,7 @@ pub fn compile(
             out.push(build(raw, file));
         }
     }
-    if problems.is_empty() {
-        Ok(Knowledge { rules: out, records: by_id })
-    } else {
-        Err(LoadError { problems })
-    }
+    (Knowledge { rules: out, records: by_id }, problems)
 }
 
 fn check_identity(
@@ -75,17 +84,20 @@ fn check_identity(
     if !is_valid_id(&raw.id) {
         problems.push(
             problem_at_key(file, "id", format!("`{}` is not a valid rule id", raw.id))
+                .check(Check::InvalidId)
                 .help("use letters, digits, `.`, `_` and `-`, starting with a letter or digit"),
         );
     } else if raw.id != stem {
         problems.push(
             problem_at_key(file, "id", format!("rule id `{}` does not match the file name `{stem}`", raw.id))
+                .check(Check::IdFileName)
                 .help(format!("rename the file to `{}.yaml` or set `id: {stem}`", raw.id)),
         );
     }
     if let Some(first) = seen.get(&raw.id) {
         problems.push(
             problem_at_key(file, "id", format!("duplicate rule id `{}`", raw.id))
+                .check(Check::DuplicateId)
                 .help(format!("it is already used by {first}; give one of them another id")),
         );
     } else {
@@ -94,16 +106,21 @@ fn check_identity(
     if !records.contains_key(&raw.kb) {
         problems.push(
             problem_at_key(file, "kb", format!("kb article `{}` has no record", raw.kb))
+                .check(Check::MissingKbRecord)
                 .help(format!("add kb/{}.md beside the rules folder, or correct the article id", raw.kb)),
         );
     }
     if raw.title.trim().is_empty() {
-        problems
-            .push(problem_at_key(file, "title", "the title is empty").help("say in a line what goes wrong"));
+        problems.push(
+            problem_at_key(file, "title", "the title is empty")
+                .check(Check::EmptyTitle)
+                .help("say in a line what goes wrong"),
+        );
     }
     if raw.symptoms.is_empty() {
         problems.push(
             problem_at_key(file, "symptoms", "the rule has no symptoms, so it can never match")
+                .check(Check::NoSymptoms)
                 .help("add at least one `text`, `regex` or `code` symptom"),
         );
     }

@@ -11,6 +11,7 @@ use regex::Regex;
 use serde::de::DeserializeOwned;
 
 use super::Origin;
+use super::check::Check;
 use super::compile::{self, Knowledge};
 use super::raw::RawRule;
 use crate::kb::{self, KbRecord};
@@ -24,11 +25,19 @@ pub struct Problem {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
+    /// The check that found it.
+    pub check: Check,
 }
 
 impl Problem {
     pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Problem {
-        Problem { path: path.into(), position: None, message: message.into(), help: None }
+        Problem {
+            path: path.into(),
+            position: None,
+            message: message.into(),
+            help: None,
+            check: Check::Schema,
+        }
     }
 
     pub fn at(mut self, line: usize, column: usize) -> Problem {
@@ -38,6 +47,11 @@ impl Problem {
 
     pub fn help(mut self, help: impl Into<String>) -> Problem {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn check(mut self, check: Check) -> Problem {
+        self.check = check;
         self
     }
 }
@@ -86,6 +100,12 @@ impl SourceFile {
 
 /// Loads, checks and compiles every rule and kb record the sources name.
 pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
+    let (knowledge, problems) = load_lenient(sources);
+    if problems.is_empty() { Ok(knowledge) } else { Err(LoadError { problems }) }
+}
+
+/// Loads every rule and record that is sound, beside every problem found in the others.
+pub fn load_lenient(sources: &Sources) -> (Knowledge, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut rule_files = Vec::new();
     let mut kb_files = Vec::new();
@@ -134,7 +154,18 @@ pub fn load(sources: &Sources) -> Result<Knowledge, LoadError> {
         earlier.extend(this_source.iter().map(|r| r.id.clone()));
         records.extend(this_source);
     }
-    compile::compile(rules, records, problems)
+    compile::compile_lenient(rules, records, problems)
+}
+
+/// The text of a file rules or records were loaded from, read again (for positions in lint reports).
+pub fn source_text(origin: &Origin) -> Option<String> {
+    match origin {
+        Origin::Builtin(path) => crate::builtin::FILES
+            .iter()
+            .find(|(p, _)| std::path::Path::new(p) == path)
+            .map(|(_, t)| t.to_string()),
+        Origin::File(path) => std::fs::read_to_string(path).ok(),
+    }
 }
 
 /// Reads one rule again from where it was loaded (a built-in path, or a file), for reports on a rule set
@@ -212,6 +243,7 @@ fn collect_dir(
     if !dir.is_dir() {
         problems.push(
             Problem::new(dir, "no such folder")
+                .check(Check::Unreadable)
                 .help("give --rules a folder that holds rule files (*.yaml), or a pack with rules/ and kb/"),
         );
         return;
@@ -246,7 +278,7 @@ fn walk(root: &Path, extensions: &[&str], skip: Option<&Path>, problems: &mut Ve
             Ok(_) => {}
             Err(err) => {
                 let path = err.path().unwrap_or(root).to_path_buf();
-                problems.push(Problem::new(path, format!("cannot read: {err}")));
+                problems.push(Problem::new(path, format!("cannot read: {err}")).check(Check::Unreadable));
             }
         }
     }
@@ -261,6 +293,7 @@ fn read_file(path: PathBuf, problems: &mut Vec<Problem>) -> Option<SourceFile> {
                 let (line, col) = line_col(e.as_bytes(), e.utf8_error().valid_up_to());
                 problems.push(
                     Problem::new(path, "the file is not valid UTF-8")
+                        .check(Check::Unreadable)
                         .at(line, col)
                         .help("save the file as UTF-8"),
                 );
@@ -268,7 +301,7 @@ fn read_file(path: PathBuf, problems: &mut Vec<Problem>) -> Option<SourceFile> {
             }
         },
         Err(e) => {
-            problems.push(Problem::new(path, format!("cannot read: {e}")));
+            problems.push(Problem::new(path, format!("cannot read: {e}")).check(Check::Unreadable));
             None
         }
     }
@@ -298,7 +331,8 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(
         // The first position is the error's own (reported in front); later ones are context to keep.
         let message = AT_LINE.replace(&e.to_string(), "").into_owned();
         let message = message.strip_prefix(": ").unwrap_or(&message).to_string();
-        let mut problem = Problem::new(path, message.clone());
+        let (check, message) = Check::untag(&message).unwrap_or_else(|| (classify(&message), message));
+        let mut problem = Problem::new(path, message.clone()).check(check);
         if let Some(loc) = e.location() {
             problem = problem.at(loc.line() + line_offset, loc.column());
         }
@@ -306,9 +340,27 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(
     })
 }
 
+/// A YAML file as a JSON value (to check a rule file against the JSON Schema).
+pub fn yaml_to_json(path: &Path, text: &str) -> Result<serde_json::Value, Problem> {
+    parse_yaml(path, text, 0)
+}
+
 /// Writes `value` as YAML (for rule files made by `kbx kb import`).
 pub(crate) fn to_yaml<T: serde::Serialize>(value: &T) -> String {
     serde_yaml::to_string(value).expect("plain structs of strings and lists always serialise")
+}
+
+/// The check behind a serde message that carries no mark of its own: a misspelt action key is an action
+/// outside the closed set, a step without `text` is an empty step, anything else is the schema.
+fn classify(message: &str) -> Check {
+    let path = message.split(": ").next().unwrap_or("");
+    if message.contains("unknown field") && path.ends_with("action") {
+        Check::UnknownAction
+    } else if message.contains("missing field `text`") && path.starts_with("resolution") {
+        Check::EmptyStep
+    } else {
+        Check::Schema
+    }
 }
 
 /// What to do about a YAML or type error.

@@ -4,11 +4,13 @@
 //! them as a whole (ids, kb records) and produces the [`Rule`]s the engine indexes.
 
 pub mod action;
+pub mod check;
 pub mod code;
 pub mod compile;
 pub mod load;
 pub mod phrase;
 pub mod raw;
+pub mod template;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -16,13 +18,26 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use action::{Action, Safety};
+pub use check::Check;
 pub use code::Code;
 pub use compile::Knowledge;
 pub use load::{LoadError, Problem};
 pub use phrase::Phrase;
 
 /// How bad the problem an article describes is (also the values of `kbx scan --fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -45,7 +60,9 @@ impl Severity {
 }
 
 /// Where a rule is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Written, not yet reviewed (imported rules start here).

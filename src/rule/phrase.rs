@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Deserializer};
 
+use super::check::Check;
 use crate::normalise::normalise;
 
 /// Most words a placeholder may stand for.
@@ -66,9 +67,9 @@ impl<'de> Deserialize<'de> for Phrase {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Phrase::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
+            serde::de::Error::custom(Check::NeverMatches.tag(format!(
                 "text `{s}` can never match: after normalisation it holds no letters or digits outside placeholders"
-            ))
+            )))
         })
     }
 }

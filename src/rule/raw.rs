@@ -2,16 +2,22 @@
 //! and value checks inside deserialisation, so every mistake is reported at its own line and column.
 //! `compile` turns these into the validated [`crate::rule::Rule`].
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer};
 
 use super::action::{Action, Safety};
+use super::check::Check;
 use super::code::Code;
 use super::phrase::Phrase;
 use super::{Severity, Status};
 
 /// A rule file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "kbx rule",
+    description = "A kbx rule: how to recognise the problem one KB article describes, its causes and the steps that fix it. See docs/rule-format.md."
+)]
 pub struct RawRule {
     pub id: String,
     pub title: String,
@@ -37,6 +43,16 @@ pub struct RawRule {
     pub examples: RawExamples,
 }
 
+/// The JSON Schema of the rule format (`kbx rules schema`), generated from these types.
+pub fn schema() -> schemars::Schema {
+    let mut schema = schemars::schema_for!(RawRule);
+    schema.insert("$id".into(), SCHEMA_ID.into());
+    schema
+}
+
+/// Where the schema is said to live; editors take the schema from the file the `$schema` line names.
+pub const SCHEMA_ID: &str = "https://kbx.invalid/schema/rule.json";
+
 /// One piece of evidence: exactly one of `text`, `regex`, `code`.
 #[derive(Debug)]
 pub struct RawSymptom {
@@ -52,17 +68,26 @@ pub enum RawMatcher {
     Code(Code),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "Symptom",
+    extend("oneOf" = [{ "required": ["text"] }, { "required": ["regex"] }, { "required": ["code"] }])
+)]
 struct SymptomFields {
+    /// A phrase, usually the exact error message; `<name>` stands for a part that varies.
     #[serde(default)]
     text: Option<Phrase>,
+    /// A regular expression (regex crate syntax) over the input as given.
     #[serde(default)]
     regex: Option<Pattern>,
+    /// An error code, in quotes: '0x80040111', '-1808', 'MAPI_E_TOO_MANY_SESSIONS'.
     #[serde(default)]
     code: Option<CodeField>,
+    /// How strongly this symptom alone points at the article, above 0 and at most 1 (default 1).
     #[serde(default)]
     weight: Option<Weight>,
+    /// When true, the rule never matches unless this symptom does.
     #[serde(default)]
     required: bool,
 }
@@ -114,15 +139,15 @@ impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         match regex::Regex::new(&s) {
-            Ok(r) if r.is_match("") => Err(serde::de::Error::custom(format!(
+            Ok(r) if r.is_match("") => Err(serde::de::Error::custom(Check::MatchesEverything.tag(format!(
                 "regex `{s}` matches the empty string, so it would match every input: make at least one part required"
-            ))),
+            )))),
             Ok(r) => Ok(Pattern(r)),
             Err(e) => {
                 // The regex crate's message ends with a line `error: <what is wrong>`.
                 let text = e.to_string();
                 let what = text.lines().last().unwrap_or(&text).trim_start_matches("error: ").to_string();
-                Err(serde::de::Error::custom(format!("invalid regex `{s}`: {what}")))
+                Err(serde::de::Error::custom(Check::InvalidRegex.tag(format!("invalid regex `{s}`: {what}"))))
             }
         }
     }
@@ -142,11 +167,13 @@ impl<'de> Deserialize<'de> for CodeField {
         match Scalar::deserialize(d).map_err(|_| {
             serde::de::Error::custom("a code is a string such as '0x80040111' or 'MAPI_E_TOO_MANY_SESSIONS'")
         })? {
-            Scalar::Text(s) => Code::parse(&s).map(CodeField).map_err(serde::de::Error::custom),
+            Scalar::Text(s) => {
+                Code::parse(&s).map(CodeField).map_err(|e| serde::de::Error::custom(Check::InvalidCode.tag(e)))
+            }
             // YAML reads 80040111 as a decimal number, though messages mean hex: only quotes can tell.
-            Scalar::Int(n) => Err(serde::de::Error::custom(format!(
+            Scalar::Int(n) => Err(serde::de::Error::custom(Check::InvalidCode.tag(format!(
                 "write the code {n} in quotes, exactly as messages show it (code: '{n}'), so that hex and decimal are not confused"
-            ))),
+            )))),
         }
     }
 }
@@ -159,8 +186,9 @@ pub struct RawStep {
     pub safety: Option<Safety>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Step")]
 struct StepFields {
     text: String,
     #[serde(default)]
@@ -174,19 +202,21 @@ impl<'de> Deserialize<'de> for RawStep {
         let f = StepFields::deserialize(d)?;
         if f.text.trim().is_empty() {
             return Err(serde::de::Error::custom(
-                "a resolution step needs `text`: say in words what the step does",
+                Check::EmptyStep.tag("a resolution step needs `text`: say in words what the step does"),
             ));
         }
         match (&f.action, f.safety) {
             (Some(a), None) if a.changes_system() => {
-                return Err(serde::de::Error::custom(format!(
+                return Err(serde::de::Error::custom(Check::MissingSafety.tag(format!(
                     "the `{}` action needs a `safety` level: safe, caution or dangerous",
                     a.kind()
-                )));
+                ))));
             }
             (None, Some(_)) => {
                 return Err(serde::de::Error::custom(
-                    "`safety` is set but the step has no `action`: remove `safety` or add an action",
+                    Check::MissingSafety.tag(
+                        "`safety` is set but the step has no `action`: remove `safety` or add an action",
+                    ),
                 ));
             }
             _ => {}
@@ -196,11 +226,48 @@ impl<'de> Deserialize<'de> for RawStep {
 }
 
 /// Example texts the rule must and must not match.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Examples")]
 pub struct RawExamples {
     #[serde(default, rename = "match")]
     pub matches: Vec<String>,
     #[serde(default)]
     pub no_match: Vec<String>,
 }
+
+/// Schemas of the hand-written deserialisers: each is the schema of the fields it reads, or a string.
+macro_rules! schema_as {
+    ($ty:ty, $name:literal, $body:expr) => {
+        impl JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+
+            fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+                #[allow(clippy::redundant_closure_call)]
+                ($body)(generator)
+            }
+        }
+    };
+}
+
+schema_as!(RawSymptom, "Symptom", SymptomFields::json_schema);
+schema_as!(RawStep, "Step", StepFields::json_schema);
+schema_as!(Phrase, "Phrase", |_: &mut SchemaGenerator| super::action::string_schema(
+    "A phrase matched after normalisation, as whole words; `<name>` is a wildcard of up to 12 words.",
+    None
+));
+schema_as!(Pattern, "Regex", |_: &mut SchemaGenerator| super::action::string_schema(
+    "A regular expression in regex crate syntax; add (?i) for case-insensitive matching.",
+    None
+));
+schema_as!(CodeField, "Code", |_: &mut SchemaGenerator| super::action::string_schema(
+    "An error code in quotes: hex ('0x80040111' or 8 hex digits), decimal ('-1808') or a symbolic name with an underscore.",
+    None
+));
+schema_as!(Weight, "Weight", |_: &mut SchemaGenerator| json_schema!({
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "maximum": 1
+}));
