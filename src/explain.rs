@@ -72,6 +72,8 @@ pub struct SymptomReport {
 pub struct Arithmetic {
     /// Counted contributions, strongest first (lexical evidence at its reduced value).
     pub contributions: Vec<f64>,
+    /// What lexical evidence (words shared with the title, phrases and keywords) adds, if any.
+    pub lexical: Option<f64>,
     /// `1 − (1 − p1)(1 − p2/2)(1 − p3/2)…`
     pub evidence: f64,
     /// Share of the text's known words this rule explains, and the best share any rule reaches.
@@ -86,6 +88,13 @@ pub struct Arithmetic {
     pub rank: usize,
     /// The rule ranked first, when it is not this one.
     pub first: Option<String>,
+}
+
+impl Explanation {
+    /// Whether the rule's own symptoms (not only shared words) matched.
+    pub fn matched(&self) -> bool {
+        self.score.as_ref().is_some_and(|a| a.basis != Basis::Lexical)
+    }
 }
 
 /// The whole explanation.
@@ -162,12 +171,18 @@ pub fn explain(rules: &[Rule], index: usize, text: &str) -> Explanation {
             .iter()
             .map(|e| if e.symptom.is_none() && phrases { e.contribution * 0.2 } else { e.contribution })
             .collect();
+        let lexical = f
+            .evidence
+            .iter()
+            .find(|e| e.symptom.is_none())
+            .map(|e| if phrases { e.contribution * 0.2 } else { e.contribution });
         contributions.sort_by(|a, b| b.total_cmp(a));
         let evidence = score::combine_ranked(contributions.iter().copied());
         let coverage_factor =
             if best_coverage > 0.0 { score::coverage_factor(f.coverage / best_coverage) } else { 1.0 };
         Arithmetic {
             contributions,
+            lexical,
             evidence,
             coverage: f.coverage,
             best_coverage,

@@ -59,5 +59,5 @@ pub(crate) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         Format::Table => render::author::explain(out, &explanation, &text),
         Format::Json => render::json::write(out, &explanation),
     })?;
-    Ok(if explanation.score.is_some() { ExitStatus::Success } else { ExitStatus::NoMatch })
+    Ok(if explanation.matched() { ExitStatus::Success } else { ExitStatus::NoMatch })
 }

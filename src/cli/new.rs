@@ -20,7 +20,7 @@ pub(crate) struct NewArgs {
     /// The rule id (and file name). Default: kb-q<id>.
     #[arg(long)]
     id: Option<String>,
-    /// Where the rule file goes; its record goes to kb/ beside this folder.
+    /// Where the rule file goes; its record goes to the nearest kb/ above this folder (else beside it).
     #[arg(long, value_name = "DIR", default_value = "rules")]
     dir: PathBuf,
     /// Print the rule to standard output instead of writing files.
@@ -88,7 +88,15 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let rule_path = args.dir.join(format!("{id}.yaml"));
-    let kb_dir = args.dir.parent().map_or_else(|| PathBuf::from("kb"), |p| p.join("kb"));
+    // The record goes to the project's kb/: the nearest one above the rules folder, else beside it.
+    let kb_dir = args
+        .dir
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .map(|a| a.join("kb"))
+        .find(|k| k.is_dir())
+        .unwrap_or_else(|| args.dir.parent().map_or_else(|| PathBuf::from("kb"), |p| p.join("kb")));
     let record_path = kb_dir.join(format!("{kb}.md"));
     if rule_path.exists() {
         bail!("{} already exists: give another --id, or edit that file", rule_path.display());

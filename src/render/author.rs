@@ -125,7 +125,20 @@ pub fn explain<W: io::Write>(mut out: W, e: &Explanation, text: &str) -> io::Res
     writeln!(out)?;
     match &e.score {
         None => writeln!(out, "score: the rule does not match this text")?,
+        Some(a) if a.basis == crate::engine::Basis::Lexical => {
+            writeln!(out, "lexical: only words shared with the title, phrases and keywords")?;
+            writeln!(
+                out,
+                "score = {:.3} ({} confidence): a suggestion, not a match of the rule's symptoms; rank {}",
+                a.score,
+                a.confidence.as_str(),
+                a.rank
+            )?;
+        }
         Some(a) => {
+            if let Some(l) = a.lexical {
+                writeln!(out, "lexical: words shared with the title, phrases and keywords count {l:.3}")?;
+            }
             let terms: Vec<String> = a
                 .contributions
                 .iter()
@@ -133,11 +146,18 @@ pub fn explain<W: io::Write>(mut out: W, e: &Explanation, text: &str) -> io::Res
                 .map(|(i, p)| if i == 0 { format!("(1 − {p:.3})") } else { format!("(1 − {p:.3}/2)") })
                 .collect();
             writeln!(out, "evidence = 1 − {} = {:.3}", terms.join(" × "), a.evidence)?;
-            writeln!(
-                out,
-                "coverage factor = 0.3 + 0.7 × {:.3} / {:.3} = {:.3}",
-                a.coverage, a.best_coverage, a.coverage_factor
-            )?;
+            if a.best_coverage > 0.0 {
+                writeln!(
+                    out,
+                    "coverage factor = 0.3 + 0.7 × {:.3} / {:.3} = {:.3}",
+                    a.coverage, a.best_coverage, a.coverage_factor
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "coverage factor = 1 (no rule's phrases matched, so there is nothing to compare)"
+                )?;
+            }
             writeln!(
                 out,
                 "score = {:.3} × {:.3} = {:.3} ({} confidence, {} basis)",
