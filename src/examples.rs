@@ -101,14 +101,12 @@ pub fn run(tested: &[Rule], base: &[Rule]) -> TestReport {
         for text in &rule.examples.matches {
             let found = engine.diagnose(text, &every);
             let own = found.iter().find(|f| f.rule == index);
-            let first = found.first();
-            let (outcome, winner) = match (first, own) {
-                (Some(f), Some(_)) if f.rule == index => (Outcome::Validated, None),
-                (Some(f), _) => (Outcome::Outranked, Some(f)),
-                (None, _) => (Outcome::Missing, None),
-            };
             // A rule that does not match at all is missing, whoever came first.
-            let outcome = if own.is_none() { Outcome::Missing } else { outcome };
+            let (outcome, winner) = match (own, found.first()) {
+                (None, first) => (Outcome::Missing, first),
+                (Some(_), Some(first)) if first.rule != index => (Outcome::Outranked, Some(first)),
+                (Some(_), _) => (Outcome::Validated, None),
+            };
             cases.push(Case {
                 rule: rule.id.clone(),
                 path: path.clone(),

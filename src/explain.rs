@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::engine::score::{self, Confidence};
-use crate::engine::{Basis, Engine, Query};
+use crate::engine::{Basis, Engine, Evidence, LEXICAL_BESIDE_PHRASES, Query};
 use crate::normalise::Normalised;
 use crate::rule::{Matcher, Rule};
 
@@ -166,16 +166,16 @@ pub fn explain(rules: &[Rule], index: usize, text: &str) -> Explanation {
     let score = finding.map(|f| {
         let best_coverage = found.iter().map(|g| g.coverage).fold(0.0, f64::max);
         let phrases = f.evidence.iter().any(|e| e.symptom.is_some());
-        let mut contributions: Vec<f64> = f
-            .evidence
-            .iter()
-            .map(|e| if e.symptom.is_none() && phrases { e.contribution * 0.2 } else { e.contribution })
-            .collect();
-        let lexical = f
-            .evidence
-            .iter()
-            .find(|e| e.symptom.is_none())
-            .map(|e| if phrases { e.contribution * 0.2 } else { e.contribution });
+        // As the engine counts them: lexical evidence beside phrase evidence at a fraction of its value.
+        let counted = |e: &Evidence| {
+            if e.symptom.is_none() && phrases {
+                e.contribution * LEXICAL_BESIDE_PHRASES
+            } else {
+                e.contribution
+            }
+        };
+        let mut contributions: Vec<f64> = f.evidence.iter().map(counted).collect();
+        let lexical = f.evidence.iter().find(|e| e.symptom.is_none()).map(counted);
         contributions.sort_by(|a, b| b.total_cmp(a));
         let evidence = score::combine_ranked(contributions.iter().copied());
         let coverage_factor =

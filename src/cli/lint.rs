@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::rules::Format;
-use super::{ExitStatus, with_stdout};
+use super::{ExitStatus, KnowledgeArgs, with_stdout};
 use crate::examples;
 use crate::lint::{self, Waivers, waivers};
 use crate::render;
@@ -77,12 +77,9 @@ pub(crate) fn lint(args: LintArgs) -> anyhow::Result<ExitStatus> {
 pub(crate) struct TestArgs {
     #[command(flatten)]
     target: TargetArgs,
-    /// Also rank against the rules in DIR; repeatable.
-    #[arg(long = "rules", value_name = "DIR")]
-    rules: Vec<PathBuf>,
-    /// Rank against the rules under test alone, without the rules built into kbx.
-    #[arg(long)]
-    no_builtin: bool,
+    /// The rule base to rank against, besides the rules under test.
+    #[command(flatten)]
+    knowledge: KnowledgeArgs,
     /// List every case, not only the failures.
     #[arg(long, short)]
     verbose: bool,
@@ -94,12 +91,10 @@ pub(crate) struct TestArgs {
 pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitStatus> {
     let target = args.target.sources();
     let tested = load(&target)?;
-    let base = if target.builtin {
-        // The built-in rules are the ones under test; only --rules folders are added.
-        load(&Sources { builtin: false, dirs: args.rules.clone() })?
-    } else {
-        load(&Sources { builtin: !args.no_builtin, dirs: args.rules.clone() })?
-    };
+    let mut base = args.knowledge.sources();
+    // When the built-in rules are the ones under test, only --rules folders are added.
+    base.builtin &= !target.builtin;
+    let base = load(&base)?;
     let report = examples::run(&tested.rules, &base.rules);
     with_stdout(|out| match args.format {
         Format::Table => render::author::test(out, &report, args.verbose),

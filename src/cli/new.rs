@@ -29,7 +29,7 @@ pub(crate) struct NewArgs {
 }
 
 pub(crate) fn run(args: NewArgs) -> anyhow::Result<ExitStatus> {
-    let (kb, rule, record) = match &args.from {
+    let (kb, id, rule, record) = match &args.from {
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             let article = import::parse(source::form_of(path, &bytes), &bytes).map_err(|skip| {
@@ -56,13 +56,14 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<ExitStatus> {
                     article.id
                 )
             })?;
-            if let Some(id) = &args.id {
-                rule =
-                    rule.replacen(&format!("id: {}\n", draft::rule_id(&article)), &format!("id: {id}\n"), 1);
+            let drafted = draft::rule_id(&article);
+            let id = args.id.clone().unwrap_or_else(|| drafted.clone());
+            if id != drafted {
+                rule = rule.replacen(&format!("id: {drafted}\n"), &format!("id: {id}\n"), 1);
             }
             let record =
                 draft::record_markdown(&article, &format!("Microsoft Knowledge Base article {}", article.id));
-            (article.id.clone(), rule, record)
+            (article.id.clone(), id, rule, record)
         }
         None => {
             let kb = args.kb.clone().unwrap_or_default();
@@ -70,16 +71,9 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<ExitStatus> {
                 bail!("`{kb}` is not a KB article id: write it as Q followed by digits, such as Q293218");
             }
             let id = args.id.clone().unwrap_or_else(|| format!("kb-{}", kb.to_ascii_lowercase()));
-            (kb.clone(), template::rule(&id, &kb), template::record(&kb))
+            (kb.clone(), id.clone(), template::rule(&id, &kb), template::record(&kb))
         }
     };
-    let id = rule
-        .lines()
-        .find_map(|l| l.strip_prefix("id: "))
-        .map(|l| l.split_whitespace().next().unwrap_or(""))
-        .unwrap_or("")
-        .trim_matches('\'')
-        .to_string();
     if !crate::rule::compile::is_valid_id(&id) {
         bail!("`{id}` is not a valid rule id: use letters, digits, `.`, `_` and `-`");
     }

@@ -79,7 +79,7 @@ const EXPLAINED: f64 = 0.9;
 /// explained by the rule's stronger evidence.
 const DISTINCT_WORDS: f64 = 0.9;
 /// Lexical evidence beside phrase evidence counts this much of its value (it breaks ties).
-const LEXICAL_BESIDE_PHRASES: f64 = 0.2;
+pub const LEXICAL_BESIDE_PHRASES: f64 = 0.2;
 
 /// The best score among `findings`, and the coverage of that rule's evidence.
 fn best(findings: &[Finding]) -> (f64, f64) {

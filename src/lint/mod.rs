@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod waivers;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -119,33 +120,41 @@ pub fn lint(sources: &Sources, waivers: &Waivers) -> LintReport {
     LintReport { schema_version: SCHEMA_VERSION, diagnostics: found, summary }
 }
 
+/// A loader problem as a finding; its own help when it has one, else the catalogue's fix.
 fn from_problem(p: Problem) -> Diagnostic {
-    let entry = catalogue::entry(p.check);
-    Diagnostic {
-        check: p.check,
-        level: entry.level,
-        rule: waivers::rule_of(&p.path),
-        path: p.path.display().to_string(),
-        line: p.position.map(|(l, _)| l),
-        column: p.position.map(|(_, c)| c),
-        message: p.message,
-        help: p.help.unwrap_or_else(|| entry.fix.to_string()),
+    let mut d = Diagnostic::new(p.check, &p.path, p.position, waivers::rule_of(&p.path), p.message);
+    if let Some(help) = p.help {
+        d.help = help;
+    }
+    d
+}
+
+impl Diagnostic {
+    /// A finding of `check` at `path` (and `position`), with the catalogue's level and fix.
+    fn new(
+        check: Check,
+        path: &Path,
+        position: Option<(usize, usize)>,
+        rule: Option<String>,
+        message: String,
+    ) -> Diagnostic {
+        let entry = catalogue::entry(check);
+        Diagnostic {
+            check,
+            level: entry.level,
+            path: path.display().to_string(),
+            line: position.map(|(l, _)| l),
+            column: position.map(|(_, c)| c),
+            rule,
+            message,
+            help: entry.fix.to_string(),
+        }
     }
 }
 
 /// A finding about `rule`, at `position` in its file.
 fn about(rule: &Rule, check: Check, position: Option<(usize, usize)>, message: String) -> Diagnostic {
-    let entry = catalogue::entry(check);
-    Diagnostic {
-        check,
-        level: entry.level,
-        path: rule.origin.path().display().to_string(),
-        line: position.map(|(l, _)| l),
-        column: position.map(|(_, c)| c),
-        rule: Some(rule.id.clone()),
-        message,
-        help: entry.fix.to_string(),
-    }
+    Diagnostic::new(check, rule.origin.path(), position, Some(rule.id.clone()), message)
 }
 
 /// Checks across rules: duplicate titles, and (when every rule loaded) records no rule uses.
@@ -171,17 +180,8 @@ fn check_set(k: &Knowledge, sound: bool) -> Vec<Diagnostic> {
     }
     for (id, record) in k.records.iter().filter(|_| sound) {
         if !k.rules.iter().any(|r| &r.kb == id) {
-            let entry = catalogue::entry(Check::UnusedKbRecord);
-            out.push(Diagnostic {
-                check: Check::UnusedKbRecord,
-                level: entry.level,
-                path: record.origin.path().display().to_string(),
-                line: None,
-                column: None,
-                rule: None,
-                message: format!("no rule points to kb record `{id}`"),
-                help: entry.fix.to_string(),
-            });
+            let message = format!("no rule points to kb record `{id}`");
+            out.push(Diagnostic::new(Check::UnusedKbRecord, record.origin.path(), None, None, message));
         }
     }
     out
@@ -249,18 +249,16 @@ fn check_rule(rule: &Rule) -> Vec<Diagnostic> {
 pub fn is_generic(symptom: &Symptom) -> bool {
     match &symptom.matcher {
         Matcher::Code(c) => c.is_generic(),
-        Matcher::Text(p) => {
-            let whole = p.segments.join(" ");
-            GENERIC_PHRASES.contains(&whole.as_str()) || score::specificity(symptom) < GENERIC_SPECIFICITY
-        }
-        Matcher::Regex(re) => literal::required_literals(re.as_str()).is_none_or(|set| {
-            set.iter().any(|l| {
-                let n = normalise(l);
-                GENERIC_PHRASES.contains(&n.as_str())
-                    || score::words_specificity(score::informative_words(&n)) < GENERIC_SPECIFICITY
-            })
-        }),
+        Matcher::Text(p) => is_generic_phrase(&p.segments.join(" ")),
+        Matcher::Regex(re) => literal::required_literals(re.as_str())
+            .is_none_or(|set| set.iter().any(|l| is_generic_phrase(&normalise(l)))),
     }
+}
+
+/// Whether words in normal form are a common message, or too few informative words to tell articles apart.
+fn is_generic_phrase(normalised: &str) -> bool {
+    GENERIC_PHRASES.contains(&normalised)
+        || score::words_specificity(score::informative_words(normalised)) < GENERIC_SPECIFICITY
 }
 
 /// The position of item `index` of the top-level list `key` (its `- ` line), or of the key itself.

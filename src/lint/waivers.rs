@@ -11,8 +11,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::catalogue::{self, Level};
+use crate::rule::Check;
 use crate::rule::load::{Problem, parse_yaml};
-use crate::rule::{Check, Origin};
 
 /// The file name looked for in the current folder when `--config` is not given.
 pub const FILE_NAME: &str = ".kbx-lint.yaml";
@@ -80,11 +80,6 @@ fn position_of(text: &str, needle: &str) -> Option<(usize, usize)> {
 pub fn rule_of(path: &Path) -> Option<String> {
     let ext = path.extension().and_then(|e| e.to_str())?;
     matches!(ext, "yaml" | "yml").then(|| path.file_stem().and_then(|s| s.to_str()).map(str::to_string))?
-}
-
-/// The origin's path, for reports.
-pub fn shown(origin: &Origin) -> String {
-    origin.path().display().to_string()
 }
 
 #[cfg(test)]
