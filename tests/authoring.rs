@@ -67,6 +67,7 @@ fn every_check_fails_its_own_fixture_and_nothing_else() {
         assert_eq!(d["level"], level.as_str(), "{check}");
         assert!(d["message"].as_str().unwrap().contains(expected_message(check)), "{check}: {d}");
         assert!(!d["help"].as_str().unwrap().is_empty(), "{check} says how to fix it");
+        assert_ne!(d["help"], kbx::rule::load::GENERIC_HELP, "{check} gets particular advice");
         if check != Check::UnusedKbRecord {
             assert!(d["line"].is_u64() && d["column"].is_u64(), "{check} has a position: {d}");
         }

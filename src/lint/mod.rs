@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::engine::literal;
 use crate::engine::score;
 use crate::normalise::normalise;
-use crate::rule::load::{Problem, Sources, key_position, load_lenient, source_text};
+use crate::rule::load::{GENERIC_HELP, Problem, Sources, key_position, load_lenient, source_text};
 use crate::rule::{Check, Knowledge, Matcher, Rule, Symptom};
 pub use catalogue::Level;
 pub use waivers::Waivers;
@@ -120,10 +120,10 @@ pub fn lint(sources: &Sources, waivers: &Waivers) -> LintReport {
     LintReport { schema_version: SCHEMA_VERSION, diagnostics: found, summary }
 }
 
-/// A loader problem as a finding; its own help when it has one, else the catalogue's fix.
+/// A loader problem as a finding; its own help when it is particular, else the catalogue's fix.
 fn from_problem(p: Problem) -> Diagnostic {
     let mut d = Diagnostic::new(p.check, &p.path, p.position, waivers::rule_of(&p.path), p.message);
-    if let Some(help) = p.help {
+    if let Some(help) = p.help.filter(|h| h != GENERIC_HELP) {
         d.help = help;
     }
     d

@@ -363,6 +363,9 @@ fn classify(message: &str) -> Check {
     }
 }
 
+/// The help of a YAML or type error that no more particular advice fits.
+pub const GENERIC_HELP: &str = "see docs/rule-format.md for the rule format";
+
 /// What to do about a YAML or type error.
 fn help_for(message: &str) -> String {
     if let Some(c) = UNKNOWN_NAME.captures(message) {
@@ -398,7 +401,7 @@ fn help_for(message: &str) -> String {
     {
         return "fix the YAML syntax here: check indentation, and quote values that contain `: ` or start with a quote".to_string();
     }
-    "see docs/rule-format.md for the rule format".to_string()
+    GENERIC_HELP.to_string()
 }
 
 /// The line and column of a top-level `key:`'s value, for problems found after parsing.
