@@ -11,6 +11,9 @@
 //!                                  compiled set on disk
 //! ```
 //!
+//! A rule's resolution steps go to [`fix`], the executor: a plan, then (on Windows) the typed actions
+//! carried out through the [`fix::System`] trait, verified, undone on failure, and audited.
+//!
 //! Only [`cli`] prints; everything else returns data.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -21,6 +24,7 @@ pub mod engine;
 pub mod eval;
 pub mod examples;
 pub mod explain;
+pub mod fix;
 pub mod import;
 pub mod input;
 pub mod kb;

@@ -1,4 +1,4 @@
-//! The closed set of typed actions a resolution step may carry. The executor (a later capability) will
+//! The closed set of typed actions a resolution step may carry. The executor (`kbx fix`, [`crate::fix`]) will
 //! only ever run these; the loader rejects anything else, and rejects unsafe values (`..`, UNC paths,
 //! URLs, shell metacharacters, unknown environment variables) when the rule is read, not when it runs.
 
