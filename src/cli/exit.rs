@@ -17,4 +17,6 @@ impl ExitStatus {
     pub const FOUND: ExitStatus = ExitStatus::NoMatch;
     /// `kbx rules lint` found an error, or `kbx rules test` a failing example (also 1).
     pub const FAILED: ExitStatus = ExitStatus::NoMatch;
+    /// `kbx fix --apply` stopped where the person said so (also 1).
+    pub const STOPPED: ExitStatus = ExitStatus::NoMatch;
 }

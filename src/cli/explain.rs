@@ -22,34 +22,7 @@ pub(crate) struct ExplainArgs {
 
 pub(crate) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let knowledge = args.knowledge.load()?;
-    let wanted = args.rule.as_str();
-    let by_id = knowledge.rules.iter().position(|r| r.id == wanted);
-    let index = match by_id {
-        Some(i) => i,
-        None => {
-            let by_kb: Vec<usize> = knowledge
-                .rules
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.kb.eq_ignore_ascii_case(wanted))
-                .map(|(i, _)| i)
-                .collect();
-            match by_kb.as_slice() {
-                [i] => *i,
-                [] => anyhow::bail!(
-                    "no rule has the id or KB article `{wanted}`; `kbx rules list` shows the loaded rules"
-                ),
-                many => {
-                    let ids: Vec<&str> = many.iter().map(|&i| knowledge.rules[i].id.as_str()).collect();
-                    anyhow::bail!(
-                        "{} rules have KB article `{wanted}` ({}): name one by its id",
-                        ids.len(),
-                        ids.join(", ")
-                    )
-                }
-            }
-        }
-    };
+    let index = super::find_rule(&knowledge, &args.rule)?;
     let text = match args.text.as_deref() {
         None | Some("-") => super::diagnose::read_stdin()?,
         Some(t) => t.to_string(),

@@ -6,6 +6,7 @@ mod batch;
 mod diagnose;
 mod exit;
 mod explain;
+mod fix;
 mod kb;
 mod lint;
 mod new;
@@ -43,6 +44,8 @@ enum Command {
     Show(show::ShowArgs),
     /// Explain why one rule did or did not match a text: each symptom, its span, the score arithmetic.
     Explain(explain::ExplainArgs),
+    /// Carry out a rule's safe fixes on this Windows machine: the plan by default, --apply to act.
+    Fix(fix::FixArgs),
     /// Scan logs (files, folders, standard input) for every known problem; for pipelines and people.
     Scan(scan::ScanArgs),
     /// Work with the rule set.
@@ -75,6 +78,34 @@ impl KnowledgeArgs {
 
     fn load_compiled(&self) -> Result<crate::cache::Loaded, LoadError> {
         crate::cache::load_compiled(&self.sources())
+    }
+}
+
+/// The rule a person named: by id, else by KB article when exactly one rule has it.
+fn find_rule(knowledge: &Knowledge, wanted: &str) -> anyhow::Result<usize> {
+    if let Some(i) = knowledge.rules.iter().position(|r| r.id == wanted) {
+        return Ok(i);
+    }
+    let by_kb: Vec<usize> = knowledge
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kb.eq_ignore_ascii_case(wanted))
+        .map(|(i, _)| i)
+        .collect();
+    match by_kb.as_slice() {
+        [i] => Ok(*i),
+        [] => anyhow::bail!(
+            "no rule has the id or KB article `{wanted}`; `kbx rules list` shows the loaded rules"
+        ),
+        many => {
+            let ids: Vec<&str> = many.iter().map(|&i| knowledge.rules[i].id.as_str()).collect();
+            anyhow::bail!(
+                "{} rules have KB article `{wanted}` ({}): name one by its id",
+                ids.len(),
+                ids.join(", ")
+            )
+        }
     }
 }
 
@@ -125,6 +156,7 @@ where
         Command::Diagnose(args) => diagnose::run(args),
         Command::Show(args) => show::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Kb(cmd) => kb::run(cmd),

@@ -2,6 +2,7 @@
 //! `impl io::Write`. They never decide what was found, only how it reads.
 
 pub mod author;
+pub mod fix;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
