@@ -186,13 +186,7 @@ impl Operator for Terminal {
         if io::stdin().lock().read_line(&mut answer).unwrap_or(0) == 0 {
             return Decision::Stop;
         }
-        match (safety, answer.trim().to_ascii_lowercase().as_str()) {
-            (Safety::Dangerous, "yes") => Decision::Run,
-            (Safety::Dangerous, "y") => Decision::Skip,
-            (_, "y" | "yes") => Decision::Run,
-            (_, "q" | "quit") => Decision::Stop,
-            _ => Decision::Skip,
-        }
+        decide(safety, &answer)
     }
 
     fn report(&mut self, record: &Record) {
@@ -200,6 +194,18 @@ impl Operator for Terminal {
         let mut out = stdout.lock();
         let _ = render::fix::record(&mut out, record);
         let _ = out.flush();
+    }
+}
+
+/// What an answer at the prompt means: `y`/`yes` runs (a `dangerous` step needs `yes` in full), `q`
+/// stops, anything else leaves the step out.
+fn decide(safety: Safety, answer: &str) -> Decision {
+    match (safety, answer.trim().to_ascii_lowercase().as_str()) {
+        (Safety::Dangerous, "yes") => Decision::Run,
+        (Safety::Dangerous, "y") => Decision::Skip,
+        (_, "y" | "yes") => Decision::Run,
+        (_, "q" | "quit") => Decision::Stop,
+        _ => Decision::Skip,
     }
 }
 
@@ -226,4 +232,20 @@ fn history(args: &FixArgs) -> anyhow::Result<ExitStatus> {
         Format::Text => render::fix::history(out, &entries),
     })?;
     Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_at_the_prompt() {
+        assert_eq!(decide(Safety::Safe, "y\n"), Decision::Run);
+        assert_eq!(decide(Safety::Caution, " YES \r\n"), Decision::Run);
+        assert_eq!(decide(Safety::Caution, "\n"), Decision::Skip, "Enter alone leaves the step out");
+        assert_eq!(decide(Safety::Safe, "q\n"), Decision::Stop);
+        assert_eq!(decide(Safety::Dangerous, "y\n"), Decision::Skip, "a dangerous step needs `yes` in full");
+        assert_eq!(decide(Safety::Dangerous, "yes\n"), Decision::Run);
+        assert_eq!(decide(Safety::Dangerous, "quit\n"), Decision::Stop);
+    }
 }
