@@ -2,6 +2,7 @@
 //! earlier changes in reverse, a second run is a no-op, a prompt without elevation changes nothing, steps
 //! above `safe` are never run without a person's yes, and every step lands in the audit log.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -31,17 +32,30 @@ fn widget_machine() -> FakeSystem {
     sys
 }
 
-/// Answers every question the same way and keeps what it was told.
+/// Answers from a script (then always `answer`) and keeps what it was asked and told.
 struct Scripted {
+    answers: VecDeque<Decision>,
     answer: Decision,
     can_ask: bool,
     asked: Vec<usize>,
+    waited: Vec<usize>,
     heard: Vec<Record>,
 }
 
 impl Scripted {
     fn answering(answer: Decision) -> Scripted {
-        Scripted { answer, can_ask: true, asked: Vec::new(), heard: Vec::new() }
+        Scripted {
+            answers: VecDeque::new(),
+            answer,
+            can_ask: true,
+            asked: Vec::new(),
+            waited: Vec::new(),
+            heard: Vec::new(),
+        }
+    }
+
+    fn then(answers: &[Decision], answer: Decision) -> Scripted {
+        Scripted { answers: answers.iter().copied().collect(), ..Scripted::answering(answer) }
     }
 }
 
@@ -51,7 +65,11 @@ impl Operator for Scripted {
     }
     fn confirm(&mut self, step: &PlannedStep) -> Decision {
         self.asked.push(step.number);
-        self.answer
+        self.answers.pop_front().unwrap_or(self.answer)
+    }
+    fn wait_for(&mut self, step: &PlannedStep) -> Decision {
+        self.waited.push(step.number);
+        self.answers.pop_front().unwrap_or(self.answer)
     }
     fn report(&mut self, record: &Record) {
         self.heard.push(record.clone());
@@ -122,10 +140,16 @@ fn the_whole_run_applies_verifies_and_audits_each_step() {
     assert_eq!(sys.value(PARAMS, "MaxThreads"), Some(&RegData::Dword(0x20)));
     assert_eq!(sys.value(PARAMS, "Mode"), Some(&RegData::Sz("batch".into())));
     assert_eq!(sys.status("ContosoWidget"), ServiceStatus::Running);
-    // The key existed, so it was exported before each registry change.
+    // The key existed, so it was exported (`reg export KEY FILE /y`) before the registry change.
     let backup = result.records[0].backup.as_deref().expect("step 1 names its backup");
-    let text = std::fs::read_to_string(backup).unwrap();
-    assert!(text.contains(PARAMS) && text.contains("REG_DWORD 8"), "{text}");
+    assert!(Path::new(backup).starts_with(&b.options.backup_dir), "{backup}");
+    let export = format!(r"run %SystemRoot%\System32\reg.exe export {PARAMS} {backup} /y");
+    let at = sys.journal.iter().position(|j| *j == export).expect("the export ran");
+    assert!(
+        sys.journal[at + 1].contains("MaxThreads"),
+        "the export came right before the write: {:?}",
+        sys.journal
+    );
     let (entries, bad) = audit::read(&b.log).unwrap();
     assert!(bad.is_empty());
     let results: Vec<(usize, &str)> = entries.iter().map(|e| (e.step, e.result.as_str())).collect();
@@ -266,7 +290,7 @@ fn stopping_keeps_what_was_done_and_ends_the_run() {
     let mut sys = widget_machine();
     let mut op = Scripted::answering(Decision::Stop);
     let result = run(&plan, &mut sys, &mut op, &bench(false)).unwrap();
-    assert_eq!(result.status, Status::Stopped { step: 1 });
+    assert_eq!(result.status, Status::Stopped { step: 1, clean: true });
     assert_eq!(outcomes(&result.records), vec![(1, Outcome::Declined)]);
     assert!(sys.journal.is_empty());
 }
@@ -326,11 +350,12 @@ fn a_service_that_never_settles_times_out_and_the_run_is_undone() {
     let plan = plan("widget-pool-exhausted");
     let mut sys = widget_machine();
     sys.faults.push(Fault::ServiceHangs { name: "ContosoWidget".into() });
+    sys.faults.push(Fault::ServiceHangs { name: "ContosoWidget".into() });
     let b = bench(true);
     let result = run(&plan, &mut sys, &mut Scripted::answering(Decision::Run), &b).unwrap();
     assert_eq!(result.status, Status::Failed { step: 2, clean: false });
     assert!(result.records[1].detail.contains("did not finish within 30 s"), "{}", result.records[1].detail);
-    // Step 1 is still put back even though the service's own undo fails too.
+    // Step 1 is still put back even though the service's own undo hangs too.
     assert_eq!(outcomes(&result.records)[2..], [(2, Outcome::UndoFailed), (1, Outcome::Undone)]);
     assert_eq!(sys.value(PARAMS, "MaxThreads"), Some(&RegData::Dword(8)));
 }
@@ -352,10 +377,123 @@ fn a_key_the_run_created_is_removed_by_the_undo() {
 }
 
 #[test]
-fn paths_expand_only_through_the_allowed_variables() {
+fn a_survey_names_the_expanded_path_it_looked_for() {
     let plan = plan("widget-console-com").only_step(1).unwrap();
-    let sys = FakeSystem::new();
-    let said = survey(&plan, &sys);
-    assert_eq!(said, vec![Survey::Blocked(format!("{WIDGET_DLL} does not exist"))]);
-    assert!(SYSTEM_ROOT.starts_with("C:"));
+    let mut sys = FakeSystem::new();
+    assert_eq!(survey(&plan, &sys), vec![Survey::Blocked(format!("{WIDGET_DLL} does not exist"))]);
+    sys.add_file(WIDGET_DLL, None);
+    assert_eq!(survey(&plan, &sys), vec![Survey::Holds(format!("{WIDGET_DLL} exists"))]);
+    let regsvr32 = format!(r"{SYSTEM_ROOT}\System32\regsvr32.exe");
+    assert!(sys.files.contains_key(&regsvr32.to_ascii_lowercase()), "the tools are where %SystemRoot% says");
+}
+
+#[test]
+fn a_restart_after_a_change_runs_the_first_time_and_not_the_second() {
+    let full = plan("widget-queue-depth");
+    let mut sys = widget_machine();
+    let mut op = Scripted::answering(Decision::Run);
+    let first = run(&full, &mut sys, &mut op, &bench(true)).unwrap();
+    assert_eq!(first.status, Status::Completed);
+    assert_eq!(outcomes(&first.records), [(1, Outcome::Done), (2, Outcome::Shown), (3, Outcome::Done)]);
+    assert_eq!(op.waited, [2], "the manual step before the restart waits for the person");
+    assert!(sys.journal.iter().any(|j| j == "service_control ContosoWidget Stop"), "{:?}", sys.journal);
+
+    // Without the person's step in between, a second run has nothing to do.
+    let mut direct = full.clone();
+    direct.steps.retain(|s| s.number != 2);
+    let changed = sys.journal.len();
+    let second = run(&direct, &mut sys, &mut Scripted::answering(Decision::Run), &bench(true)).unwrap();
+    assert_eq!(outcomes(&second.records), [(1, Outcome::Already), (3, Outcome::Already)]);
+    assert_eq!(sys.journal.len(), changed);
+
+    // With it, the restart runs again: what the person did may need it.
+    let third = run(&full, &mut sys, &mut Scripted::answering(Decision::Run), &bench(true)).unwrap();
+    assert_eq!(outcomes(&third.records), [(1, Outcome::Already), (2, Outcome::Shown), (3, Outcome::Done)]);
+}
+
+#[test]
+fn a_restart_that_cannot_start_again_brings_the_service_back() {
+    let plan = plan("widget-queue-depth");
+    let mut sys = widget_machine();
+    sys.faults.push(Fault::Service { name: "ContosoWidget".into(), op: ServiceOp::Start });
+    let result = run(&plan, &mut sys, &mut Scripted::answering(Decision::Run), &bench(true)).unwrap();
+    assert_eq!(result.status, Status::Failed { step: 3, clean: true });
+    assert_eq!(
+        outcomes(&result.records),
+        [
+            (1, Outcome::Done),
+            (2, Outcome::Shown),
+            (3, Outcome::Failed),
+            (3, Outcome::Undone),
+            (1, Outcome::Undone)
+        ]
+    );
+    assert_eq!(sys.status("ContosoWidget"), ServiceStatus::Running, "the restart's undo starts it again");
+    assert_eq!(sys.value(PARAMS, "QueueDepth"), None);
+}
+
+#[test]
+fn stopping_at_a_prompt_undoes_what_the_run_changed() {
+    let plan = plan("widget-pool-exhausted");
+    let mut sys = widget_machine();
+    let mut op = Scripted::then(&[Decision::Run, Decision::Run], Decision::Stop);
+    let result = run(&plan, &mut sys, &mut op, &bench(false)).unwrap();
+    assert_eq!(result.status, Status::Stopped { step: 3, clean: true });
+    assert_eq!(
+        outcomes(&result.records),
+        [
+            (1, Outcome::Done),
+            (2, Outcome::Done),
+            (3, Outcome::Declined),
+            (2, Outcome::Undone),
+            (1, Outcome::Undone)
+        ]
+    );
+    assert_eq!(sys.status("ContosoWidget"), ServiceStatus::Running, "the stopped service is started again");
+    assert_eq!(sys.value(PARAMS, "MaxThreads"), Some(&RegData::Dword(8)));
+}
+
+#[test]
+fn a_step_left_out_is_reported_and_the_run_is_not_complete() {
+    let plan = plan("widget-pool-exhausted");
+    let mut sys = widget_machine();
+    let mut op = Scripted::then(&[Decision::Run, Decision::Skip], Decision::Run);
+    let result = run(&plan, &mut sys, &mut op, &bench(false)).unwrap();
+    assert_eq!(result.status, Status::LeftOut { steps: vec![2] });
+    assert_eq!(outcomes(&result.records)[1], (2, Outcome::Declined));
+    assert_eq!(sys.value(PARAMS, "Mode"), Some(&RegData::Sz("batch".into())), "the steps after it still ran");
+}
+
+#[test]
+fn a_manual_step_that_later_changes_wait_for_cannot_be_skipped_without_a_person() {
+    let plan = plan("widget-queue-depth");
+    let mut sys = widget_machine();
+    let mut op = Scripted { can_ask: false, ..Scripted::answering(Decision::Run) };
+    let err = run(&plan, &mut sys, &mut op, &bench(true)).unwrap_err();
+    assert!(matches!(err, Refusal::CannotWait { step: 2 }), "{err}");
+    assert!(sys.journal.is_empty());
+    // Stopping while the person should carry it out undoes step 1.
+    let mut op = Scripted::answering(Decision::Stop);
+    let result = run(&plan, &mut sys, &mut op, &bench(true)).unwrap();
+    assert_eq!(result.status, Status::Stopped { step: 2, clean: true });
+    assert_eq!(sys.value(PARAMS, "QueueDepth"), None);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_that_cannot_write_its_audit_log_stops_and_undoes() {
+    let plan = plan("widget-pool-exhausted");
+    let mut sys = widget_machine();
+    let mut audit = Audit::open(Path::new("/dev/full")).unwrap();
+    let b = bench(true);
+    let result =
+        apply(&plan, &mut sys, &mut Scripted::answering(Decision::Run), &mut audit, &b.options).unwrap();
+    assert_eq!(result.status, Status::Failed { step: 1, clean: true });
+    assert_eq!(outcomes(&result.records), [(1, Outcome::Done), (1, Outcome::Failed), (1, Outcome::Undone)]);
+    assert!(
+        result.records[1].detail.contains("cannot write the audit log /dev/full"),
+        "{}",
+        result.records[1].detail
+    );
+    assert_eq!(sys.value(PARAMS, "MaxThreads"), Some(&RegData::Dword(8)));
 }

@@ -102,9 +102,10 @@ fn the_script_quotes_every_value_asks_above_safe_and_keeps_percent_literal() {
         r#""%SystemRoot%\System32\regsvr32.exe" /s "%ProgramFiles%\Contoso\Widget\widgetcom.dll""#,
         "set /p ANSWER=Step 3 is caution: type yes to run it: ",
         r#"if /i not "%ANSWER%"=="yes" goto step3_done"#,
-        r#"reg add "HKCU\Software\Contoso\Widget Console" /ve /t REG_SZ /d "zoom 100%%" /f"#,
+        r#""%SystemRoot%\System32\reg.exe" add "HKCU\Software\Contoso\Widget Console" /ve /t REG_SZ /d "zoom 100%%" /f"#,
         "set /p ANSWER=Step 4 is dangerous: type yes to run it: ",
-        r#"sc query "ContosoWidget" | find "STOPPED" >nul || net stop "ContosoWidget""#,
+        r#""%SystemRoot%\System32\sc.exe" query "ContosoWidget" | "%SystemRoot%\System32\find.exe" "STOPPED" >nul || "%SystemRoot%\System32\net.exe" stop "ContosoWidget""#,
+        "setlocal EnableExtensions DisableDelayedExpansion",
         "exit /b 1",
     ] {
         assert!(lines.contains(&expected), "missing `{expected}` in:\n{out}");
@@ -119,18 +120,99 @@ fn the_script_backs_up_before_a_registry_change() {
         run(kbx().args(["fix", "--script", "--no-builtin", "--rules", &fixtures(), "widget-pool-exhausted"]));
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    let add = lines
-        .iter()
-        .position(|l| {
-            l.starts_with(
-                r#"reg add "HKLM\SOFTWARE\Contoso\Widget\Parameters" /v "MaxThreads" /t REG_DWORD /d 32 /f"#,
-            )
-        })
-        .expect("the reg add line");
-    assert!(lines[add - 1].contains(
-        r#"reg export "HKLM\SOFTWARE\Contoso\Widget\Parameters" "%TEMP%\kbx-step1-backup.reg" /y"#
-    ));
-    assert_eq!(lines[add + 1], "if errorlevel 1 goto failed");
+    let key = r#""HKLM\SOFTWARE\Contoso\Widget\Parameters""#;
+    let reg = r#""%SystemRoot%\System32\reg.exe""#;
+    let query =
+        lines.iter().position(|l| *l == format!("{reg} query {key} >nul 2>&1")).expect("the query line");
+    assert_eq!(
+        lines[query..query + 8],
+        [
+            format!("{reg} query {key} >nul 2>&1").as_str(),
+            "if errorlevel 1 goto step1_nobackup",
+            format!(r#"{reg} export {key} "%TEMP%\kbx-widget-pool-exhausted-%KBXRUN%-step1.reg" /y >nul"#)
+                .as_str(),
+            "if errorlevel 1 goto failed",
+            r"echo Backed up HKLM\SOFTWARE\Contoso\Widget\Parameters to %TEMP%\kbx-widget-pool-exhausted-%KBXRUN%-step1.reg",
+            ":step1_nobackup",
+            format!(r#"{reg} add {key} /v "MaxThreads" /t REG_DWORD /d 32 /f"#).as_str(),
+            "if errorlevel 1 goto failed",
+        ]
+    );
+}
+
+#[test]
+fn a_script_is_refused_for_values_cmd_would_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::create_dir_all(dir.path().join("kb")).unwrap();
+    std::fs::copy(Path::new(&fixtures()).join("kb/Q900100.md"), dir.path().join("kb/Q900100.md")).unwrap();
+    let rule = std::fs::read_to_string(Path::new(&fixtures()).join("rules/widget-pool-exhausted.yaml"))
+        .unwrap()
+        .replace("data: batch", "data: 'groß'");
+    std::fs::write(dir.path().join("rules/widget-pool-exhausted.yaml"), rule).unwrap();
+    let rules = dir.path().display().to_string();
+    let (code, out, err) =
+        run(kbx().args(["fix", "--script", "--no-builtin", "--rules", &rules, "widget-pool-exhausted"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.is_empty(), "no half script: {out}");
+    assert!(
+        err.contains("step 3 has a value outside ASCII (`groß`)") && err.contains("kbx fix --apply"),
+        "{err}"
+    );
+}
+
+/// A pack with the widget rule, its text changed by `edit`.
+fn edited_pack(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::create_dir_all(dir.path().join("kb")).unwrap();
+    std::fs::copy(Path::new(&fixtures()).join("kb/Q900100.md"), dir.path().join("kb/Q900100.md")).unwrap();
+    let rule =
+        std::fs::read_to_string(Path::new(&fixtures()).join("rules/widget-pool-exhausted.yaml")).unwrap();
+    std::fs::write(dir.path().join("rules/widget-pool-exhausted.yaml"), edit(rule)).unwrap();
+    dir
+}
+
+#[test]
+fn injection_through_any_action_value_is_refused_when_the_rule_loads() {
+    for (what, yaml) in [
+        (
+            "a value to delete",
+            "      registry_delete_value: {key: 'HKLM\\SOFTWARE\\Contoso', value: 'a\" & shutdown /r & rem \"'}",
+        ),
+        (
+            "a value to check",
+            "      registry_check: {key: 'HKLM\\SOFTWARE\\Contoso', value: x, data: 'y & calc'}",
+        ),
+        ("a version", "      file_version: {path: 'C:\\x.dll', minimum: '5.5 & calc'}"),
+    ] {
+        let pack = edited_pack(|r| r.replace("      manual: 'widgetctl submit --test'", yaml));
+        let rules = pack.path().display().to_string();
+        let (code, out, err) =
+            run(kbx().args(["fix", "--script", "--no-builtin", "--rules", &rules, "widget-pool-exhausted"]));
+        assert_eq!(code, 2, "{what}: {out}");
+        assert!(out.is_empty(), "{what}: {out}");
+        assert!(
+            err.contains("a character a command shell interprets") || err.contains("is not a file version"),
+            "{what}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_manual_step_over_several_lines_is_echoed_on_one() {
+    let pack = edited_pack(|r| {
+        r.replace(
+            "      manual: 'widgetctl submit --test'",
+            "      manual: |\n        widgetctl submit --test\n        shutdown /r /t 0",
+        )
+    });
+    let rules = pack.path().display().to_string();
+    let (code, out, err) =
+        run(kbx().args(["fix", "--script", "--no-builtin", "--rules", &rules, "widget-pool-exhausted"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("echo MANUAL: widgetctl submit --test shutdown /r /t 0 \r\npause\r\n"), "{out}");
+    assert!(!out.lines().any(|l| l.trim_start().starts_with("shutdown")), "{out}");
 }
 
 #[test]

@@ -63,7 +63,10 @@ pub(crate) fn run(args: FixArgs) -> anyhow::Result<ExitStatus> {
         plan = plan.only_step(n).map_err(anyhow::Error::msg)?;
     }
     if args.script {
-        with_stdout(|out| render::fix::script(out, &plan))?;
+        if let Some(why) = render::script::refusal(&plan) {
+            anyhow::bail!("cannot write the script: {why}");
+        }
+        with_stdout(|out| render::script::script(out, &plan))?;
         return Ok(ExitStatus::Success);
     }
     if args.apply {
@@ -135,6 +138,13 @@ fn apply(args: &FixArgs, plan: &Plan) -> anyhow::Result<ExitStatus> {
 #[cfg_attr(not(windows), allow(dead_code))]
 fn apply_with(args: &FixArgs, plan: &Plan, sys: &mut dyn System) -> anyhow::Result<ExitStatus> {
     let dir = state_dir()?;
+    let options = Options {
+        yes: args.yes,
+        timeout: Duration::from_secs(args.timeout),
+        backup_dir: dir.join("backups"),
+    };
+    // Refuse (not elevated, no one to answer) before the audit log or its folder is created.
+    crate::fix::apply::preflight(plan, &*sys, &Terminal, &options)?;
     let log = dir.join("audit.jsonl");
     let mut audit = Audit::open(&log).map_err(|e| {
         anyhow::anyhow!("cannot write the audit log {}: {e}. Nothing was changed.", log.display())
@@ -153,7 +163,7 @@ fn apply_with(args: &FixArgs, plan: &Plan, sys: &mut dyn System) -> anyhow::Resu
     })?;
     Ok(match run.status {
         Status::Completed => ExitStatus::Success,
-        Status::Stopped { .. } => ExitStatus::STOPPED,
+        Status::Stopped { .. } | Status::LeftOut { .. } => ExitStatus::STOPPED,
         Status::Failed { .. } => ExitStatus::Error,
     })
 }
@@ -187,6 +197,22 @@ impl Operator for Terminal {
             return Decision::Stop;
         }
         decide(safety, &answer)
+    }
+
+    fn wait_for(&mut self, step: &PlannedStep) -> Decision {
+        let mut err = io::stderr().lock();
+        let _ = render::fix::plan_step(&mut err, step);
+        let _ =
+            write!(err, "Carry out step {} by hand, then press Enter to go on (q to stop): ", step.number);
+        let _ = err.flush();
+        let mut answer = String::new();
+        if io::stdin().lock().read_line(&mut answer).unwrap_or(0) == 0 {
+            return Decision::Stop;
+        }
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "q" | "quit" => Decision::Stop,
+            _ => Decision::Run,
+        }
     }
 
     fn report(&mut self, record: &Record) {

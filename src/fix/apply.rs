@@ -40,6 +40,9 @@ pub trait Operator {
     /// Whether a person can be asked (a terminal on standard input).
     fn can_ask(&self) -> bool;
     fn confirm(&mut self, step: &PlannedStep) -> Decision;
+    /// A manual step that later changes depend on: wait until the person says it is done (`Run`) or
+    /// stops (`Stop`).
+    fn wait_for(&mut self, step: &PlannedStep) -> Decision;
     fn report(&mut self, record: &Record);
 }
 
@@ -95,10 +98,13 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
-    /// Every step was done, already so, shown or skipped on request.
+    /// Every step was done, already so, passed or shown.
     Completed,
-    /// The person stopped at this step; earlier steps stay done.
-    Stopped { step: usize },
+    /// Every step ran as above, except these, which the person left out.
+    LeftOut { steps: Vec<usize> },
+    /// The person stopped at this step; what the run had changed was undone (`clean` is false if an
+    /// undo failed).
+    Stopped { step: usize, clean: bool },
     /// This step failed; what the run had changed was undone (`clean` is false if an undo failed).
     Failed { step: usize, clean: bool },
 }
@@ -123,6 +129,12 @@ pub enum Refusal {
          here (standard input is not a terminal): run kbx fix --apply in a console. Nothing was changed."
     )]
     CannotConfirm { step: usize, safety: &'static str },
+    #[error(
+        "step {step} is for a person to carry out before the later steps run, and kbx cannot wait for them \
+         here (standard input is not a terminal): run kbx fix --apply in a console, or carry the fix out by \
+         hand. Nothing was changed."
+    )]
+    CannotWait { step: usize },
     #[error("cannot tell whether this prompt is elevated: {0}. Nothing was changed.")]
     Elevation(String),
     #[error("cannot write the audit log {path}: {message}. Nothing was changed.")]
@@ -142,70 +154,82 @@ pub fn apply(
     audit: &mut Audit,
     options: &Options,
 ) -> Result<Run, Refusal> {
-    refuse(plan, &*sys, &*operator, options)?;
-    let mut run = Runner { plan, audit, operator, records: Vec::new(), undo: Vec::new() };
+    preflight(plan, &*sys, &*operator, options)?;
+    let mut run = Runner { plan, audit, operator, records: Vec::new(), undo: Vec::new(), done: Vec::new() };
     let stamp = audit::now().replace(':', "");
+    let mut left_out = Vec::new();
     for (index, step) in plan.steps.iter().enumerate() {
         let Some(action) = &step.action else {
-            run.record(step, Outcome::Shown, step.text.clone(), None);
+            if let Err(why) = run.record(step, Outcome::Shown, step.text.clone(), None) {
+                return Ok(run.fail(step, why, sys, options));
+            }
             continue;
         };
-        match step.kind {
-            StepKind::Note | StepKind::Manual => {
-                run.record(step, Outcome::Shown, step.effect.clone().unwrap_or_default(), None);
+        let outcome = match step.kind {
+            StepKind::Note => run.record(step, Outcome::Shown, step.effect.clone().unwrap_or_default(), None),
+            StepKind::Manual if changes_after(plan, index) => match run.operator.wait_for(step) {
+                Decision::Run => run.record(step, Outcome::Shown, "carried out by the person".into(), None),
+                Decision::Skip | Decision::Stop => return Ok(run.stop(step, sys, options)),
+            },
+            StepKind::Manual => {
+                run.record(step, Outcome::Shown, step.effect.clone().unwrap_or_default(), None)
             }
             StepKind::Check => match steps::check(action, &*sys) {
                 Ok(detail) => run.record(step, Outcome::Passed, detail, None),
-                Err(why) => return Ok(run.fail(step, why, sys, options)),
+                Err(why) => Err(why),
             },
             StepKind::Change => {
-                match steps::needless(plan, index, &*sys).and_then(|a| match a {
+                let needless = steps::needless(plan, index, &*sys, &run.done).and_then(|a| match a {
                     Some(why) => Ok(Some(why)),
                     None => steps::precondition(action, &*sys).map(|()| None),
-                }) {
-                    Ok(Some(why)) => {
-                        run.record(step, Outcome::Already, why, None);
-                        continue;
+                });
+                match needless {
+                    Ok(Some(why)) => run.record(step, Outcome::Already, why, None),
+                    Err(why) => Err(why),
+                    Ok(None) => {
+                        let asked = !options.yes || needs_explicit_confirmation(step);
+                        match if asked { run.operator.confirm(step) } else { Decision::Run } {
+                            Decision::Skip => {
+                                left_out.push(step.number);
+                                run.record(
+                                    step,
+                                    Outcome::Declined,
+                                    "left out at the person's request".into(),
+                                    None,
+                                )
+                            }
+                            Decision::Stop => return Ok(run.stop(step, sys, options)),
+                            Decision::Run => {
+                                let file = options
+                                    .backup_dir
+                                    .join(format!("{stamp}-{}-step{}.reg", plan.rule, step.number));
+                                run.change(step, action, sys, &file, options)
+                            }
+                        }
                     }
-                    Ok(None) => {}
-                    Err(why) => return Ok(run.fail(step, why, sys, options)),
-                }
-                let asked = !options.yes || needs_explicit_confirmation(step);
-                match if asked { run.operator.confirm(step) } else { Decision::Run } {
-                    Decision::Run => {}
-                    Decision::Skip => {
-                        run.record(step, Outcome::Declined, "left out at the person's request".into(), None);
-                        continue;
-                    }
-                    Decision::Stop => {
-                        run.record(
-                            step,
-                            Outcome::Declined,
-                            "stopped here at the person's request".into(),
-                            None,
-                        );
-                        return Ok(run.finish(Status::Stopped { step: step.number }));
-                    }
-                }
-                let file = options.backup_dir.join(format!("{stamp}-{}-step{}.reg", plan.rule, step.number));
-                let backup = match steps::prepare(action, sys, &file, options.timeout) {
-                    Ok((undo, backup)) => {
-                        run.undo.push((step, undo, backup.clone()));
-                        backup
-                    }
-                    Err(why) => return Ok(run.fail(step, why, sys, options)),
-                };
-                match steps::change(action, sys, options.timeout) {
-                    Ok(detail) => run.record(step, Outcome::Done, detail, backup),
-                    Err(why) => return Ok(run.fail(step, why, sys, options)),
                 }
             }
+        };
+        if let Err(why) = outcome {
+            return Ok(run.fail(step, why, sys, options));
         }
     }
-    Ok(run.finish(Status::Completed))
+    Ok(run.finish(if left_out.is_empty() { Status::Completed } else { Status::LeftOut { steps: left_out } }))
 }
 
-fn refuse(plan: &Plan, sys: &dyn System, operator: &dyn Operator, options: &Options) -> Result<(), Refusal> {
+/// Whether a step after `index` changes the machine.
+fn changes_after(plan: &Plan, index: usize) -> bool {
+    plan.steps[index + 1..].iter().any(|s| s.kind == StepKind::Change)
+}
+
+/// What [`apply`] checks before it changes anything: elevation for the steps that need it, and someone
+/// to answer the questions the run will ask. Call it before creating anything (the audit log).
+pub fn preflight(
+    plan: &Plan,
+    sys: &dyn System,
+    operator: &dyn Operator,
+    options: &Options,
+) -> Result<(), Refusal> {
     let changes: Vec<&PlannedStep> = plan.steps.iter().filter(|s| s.kind == StepKind::Change).collect();
     if let Some(step) = changes.iter().find(|s| s.elevation)
         && !sys.elevated().map_err(|e| Refusal::Elevation(e.to_string()))?
@@ -213,11 +237,19 @@ fn refuse(plan: &Plan, sys: &dyn System, operator: &dyn Operator, options: &Opti
         let what = step.effect.clone().unwrap_or_default();
         return Err(Refusal::NotElevated { step: step.number, what });
     }
-    if !operator.can_ask()
-        && let Some(step) = changes.iter().find(|s| needs_explicit_confirmation(s) || !options.yes)
-    {
-        let safety = step.safety.map_or("unrated", Safety::as_str);
-        return Err(Refusal::CannotConfirm { step: step.number, safety });
+    if !operator.can_ask() {
+        if let Some(step) = changes.iter().find(|s| needs_explicit_confirmation(s) || !options.yes) {
+            let safety = step.safety.map_or("unrated", Safety::as_str);
+            return Err(Refusal::CannotConfirm { step: step.number, safety });
+        }
+        let waits = plan
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(i, s)| s.kind == StepKind::Manual && changes_after(plan, *i));
+        if let Some((_, step)) = waits {
+            return Err(Refusal::CannotWait { step: step.number });
+        }
     }
     Ok(())
 }
@@ -228,10 +260,20 @@ struct Runner<'a> {
     operator: &'a mut dyn Operator,
     records: Vec<Record>,
     undo: Vec<(&'a PlannedStep, Undo, Option<String>)>,
+    /// The steps this run changed the machine with.
+    done: Vec<usize>,
 }
 
-impl Runner<'_> {
-    fn record(&mut self, step: &PlannedStep, outcome: Outcome, detail: String, backup: Option<String>) {
+impl<'a> Runner<'a> {
+    /// Reports and logs a step's outcome. An entry the audit log cannot take is an error: the run stops
+    /// (and undoes) rather than go on changing the machine without a record.
+    fn record(
+        &mut self,
+        step: &PlannedStep,
+        outcome: Outcome,
+        detail: String,
+        backup: Option<String>,
+    ) -> Result<(), String> {
         let record = Record { step: step.number, action: step.action_name, outcome, detail, backup };
         let entry = Entry {
             time: audit::now(),
@@ -245,17 +287,49 @@ impl Runner<'_> {
             detail: record.detail.clone(),
             backup: record.backup.clone(),
         };
-        if let Err(e) = self.audit.append(&entry) {
-            let note = format!("(not in the audit log {}: {e})", self.audit.path().display());
-            self.operator.report(&Record { detail: note, ..record.clone() });
-        }
+        let logged = self
+            .audit
+            .append(&entry)
+            .map_err(|e| format!("cannot write the audit log {}: {e}", self.audit.path().display()));
         self.operator.report(&record);
         self.records.push(record);
+        logged
+    }
+
+    /// Backs up, carries out and verifies one change, keeping its undo first so that a change that
+    /// fails half-way is put back too.
+    fn change(
+        &mut self,
+        step: &'a PlannedStep,
+        action: &crate::rule::action::Action,
+        sys: &mut dyn System,
+        backup_file: &std::path::Path,
+        options: &Options,
+    ) -> Result<(), String> {
+        let (undo, backup) = steps::prepare(action, sys, backup_file, options.timeout)?;
+        self.undo.push((step, undo, backup.clone()));
+        let detail = steps::change(action, sys, options.timeout)?;
+        self.done.push(step.number);
+        self.record(step, Outcome::Done, detail, backup)
+    }
+
+    /// The person stopped at `step`: undo this run's changes, newest first.
+    fn stop(mut self, step: &PlannedStep, sys: &mut dyn System, options: &Options) -> Run {
+        let _ = self.record(step, Outcome::Declined, "stopped here at the person's request".into(), None);
+        let clean = self.undo_all(sys, options);
+        self.finish(Status::Stopped { step: step.number, clean })
     }
 
     /// Records the failure and undoes this run's changes, newest first.
     fn fail(mut self, step: &PlannedStep, why: String, sys: &mut dyn System, options: &Options) -> Run {
-        self.record(step, Outcome::Failed, why, None);
+        let _ = self.record(step, Outcome::Failed, why, None);
+        let clean = self.undo_all(sys, options);
+        self.finish(Status::Failed { step: step.number, clean })
+    }
+
+    /// Undoes this run's changes, newest first; false if an undo failed. Audit failures are reported
+    /// with each record and do not stop the undo.
+    fn undo_all(&mut self, sys: &mut dyn System, options: &Options) -> bool {
         let mut clean = true;
         while let Some((done, item, backup)) = self.undo.pop() {
             let outcome = match (&item, steps::undo(&item, sys, options.timeout)) {
@@ -266,9 +340,9 @@ impl Runner<'_> {
                     (Outcome::UndoFailed, why)
                 }
             };
-            self.record(done, outcome.0, outcome.1, backup);
+            let _ = self.record(done, outcome.0, outcome.1, backup);
         }
-        self.finish(Status::Failed { step: step.number, clean })
+        clean
     }
 
     fn finish(self, status: Status) -> Run {

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::system::{RegData, ServiceOp, ServiceStatus, System, SystemError, Tool};
 
-/// A call to make fail.
+/// A call to make fail, once: the first call that meets it fails and the fault is used up (so an undo
+/// of the same call goes through, as a retry would).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Writing this value fails (key and value as the rule writes them).
@@ -41,6 +42,17 @@ pub struct FakeSystem {
 pub const SYSTEM_ROOT: &str = r"C:\WINDOWS";
 
 impl FakeSystem {
+    /// Whether `fault` is pending; it is used up if so.
+    fn trips(&mut self, fault: &Fault) -> bool {
+        match self.faults.iter().position(|f| f == fault) {
+            Some(i) => {
+                self.faults.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// An elevated machine with regsvr32.exe and reg.exe, the usual top registry keys, and nothing else.
     pub fn new() -> FakeSystem {
         let mut sys = FakeSystem { elevated: true, ..FakeSystem::default() };
@@ -150,7 +162,7 @@ impl System for FakeSystem {
     fn registry_write(&mut self, key: &str, value: &str, data: &RegData) -> Result<(), SystemError> {
         self.journal.push(format!("registry_write {key}\\{value} = {data}"));
         let fault = Fault::RegistryWrite { key: key.to_string(), value: value.to_string() };
-        if self.faults.contains(&fault) {
+        if self.trips(&fault) {
             return Err(SystemError::Failed(format!("injected failure writing {key}\\{value}")));
         }
         self.set_value(key, value, data.clone());
@@ -178,15 +190,22 @@ impl System for FakeSystem {
 
     fn service_control(&mut self, name: &str, op: ServiceOp, timeout: Duration) -> Result<(), SystemError> {
         self.journal.push(format!("service_control {name} {op:?}"));
-        if self.faults.contains(&Fault::Service { name: name.to_string(), op }) {
+        if self.trips(&Fault::Service { name: name.to_string(), op }) {
             return Err(SystemError::Failed(format!("injected failure controlling {name}")));
         }
-        if self.faults.contains(&Fault::ServiceHangs { name: name.to_string() }) {
+        if self.trips(&Fault::ServiceHangs { name: name.to_string() }) {
             self.services.insert(name.to_ascii_lowercase(), ServiceStatus::Other);
             return Err(SystemError::Timeout { what: format!("{name}'s {op:?}"), after: timeout });
         }
-        match self.status(name) {
-            ServiceStatus::Missing => Err(SystemError::Failed(format!("no service is named {name}"))),
+        // As the Service Control Manager does: starting a running service or stopping a stopped one fails.
+        match (self.status(name), op) {
+            (ServiceStatus::Missing, _) => Err(SystemError::Failed(format!("no service is named {name}"))),
+            (ServiceStatus::Running, ServiceOp::Start) => {
+                Err(SystemError::Failed(format!("{name}: an instance of the service is already running")))
+            }
+            (ServiceStatus::Stopped, ServiceOp::Stop) => {
+                Err(SystemError::Failed(format!("{name}: the service has not been started")))
+            }
             _ => {
                 let to = if op == ServiceOp::Start { ServiceStatus::Running } else { ServiceStatus::Stopped };
                 self.services.insert(name.to_ascii_lowercase(), to);
@@ -197,10 +216,12 @@ impl System for FakeSystem {
 
     fn run(&mut self, tool: Tool, args: &[String], _timeout: Duration) -> Result<i32, SystemError> {
         self.journal.push(format!("run {} {}", tool.program(), args.join(" ")));
-        if let Some(code) = self.faults.iter().find_map(|f| match f {
+        let exit = self.faults.iter().find_map(|f| match f {
             Fault::ToolExit { tool: t, code } if *t == tool => Some(*code),
             _ => None,
-        }) {
+        });
+        if let Some(code) = exit {
+            self.trips(&Fault::ToolExit { tool, code });
             return Ok(code);
         }
         match tool {

@@ -46,7 +46,7 @@ pub fn survey(plan: &Plan, sys: &dyn System) -> Vec<Survey> {
         .iter()
         .enumerate()
         .map(|(index, step)| match (&step.action, step.kind) {
-            (Some(action), StepKind::Change) => match steps::needless(plan, index, sys) {
+            (Some(action), StepKind::Change) => match steps::needless(plan, index, sys, &[]) {
                 Ok(Some(why)) => Survey::Already(why),
                 Ok(None) => match steps::precondition(action, sys) {
                     Ok(()) => Survey::Needed,

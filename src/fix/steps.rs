@@ -17,8 +17,8 @@ pub(crate) enum Undo {
     /// Write the old value back, or delete the value when there was none; delete the keys this run made
     /// (deepest first).
     Registry { key: String, value: String, prior: Option<RegData>, created: Vec<String> },
-    /// Bring the service back to where it was.
-    Service { name: String, back: ServiceOp },
+    /// Bring the service back to the state it was in before the step (running or stopped).
+    Service { name: String, prior: ServiceStatus },
     /// The change cannot be undone; the reason is shown.
     Keep(String),
     /// Nothing changed (a restart of a service that was running leaves it running).
@@ -60,9 +60,15 @@ fn already(action: &Action, sys: &dyn System) -> Result<Option<String>, String> 
 /// A `service_stop` whose matching `service_start`/`service_restart` of the same service comes later is
 /// needless when every step between them is a change already made (or a check); a step for a person
 /// between them keeps the stop, since that work may need the service down. A `service_restart` that
-/// follows changes, all already made, has nothing new to pick up. This is what makes a second run of
-/// "set, stop, set, start" a no-op.
-pub(crate) fn needless(plan: &Plan, index: usize, sys: &dyn System) -> Result<Option<String>, String> {
+/// follows changes that were all already made before this run (none of them among `done_here`, the
+/// steps this run carried out) has nothing new to pick up. This is what makes a second run of
+/// "set, stop, set, start" or "set, restart" a no-op, while the first run still stops and restarts.
+pub(crate) fn needless(
+    plan: &Plan,
+    index: usize,
+    sys: &dyn System,
+    done_here: &[usize],
+) -> Result<Option<String>, String> {
     let step = &plan.steps[index];
     let Some(action) = &step.action else { return Ok(None) };
     if let Some(why) = already(action, sys)? {
@@ -101,7 +107,8 @@ pub(crate) fn needless(plan: &Plan, index: usize, sys: &dyn System) -> Result<Op
                 })
                 .map_or(0, |i| i + 1);
             let before = &plan.steps[from..index];
-            if before.iter().any(|s| s.kind == StepKind::Change) && all_made(before)? {
+            let made_here = before.iter().any(|s| done_here.contains(&s.number));
+            if !made_here && before.iter().any(|s| s.kind == StepKind::Change) && all_made(before)? {
                 return Ok(Some(format!(
                     "{} need not restart: the changes it would pick up were already made",
                     name.0
@@ -156,12 +163,9 @@ pub(crate) fn prepare(
             ),
             None,
         ),
-        Action::ServiceStart(s) => (Undo::Service { name: s.0.clone(), back: ServiceOp::Stop }, None),
-        Action::ServiceStop(s) => (Undo::Service { name: s.0.clone(), back: ServiceOp::Start }, None),
-        Action::ServiceRestart(s) => match status(sys, &s.0)? {
-            ServiceStatus::Stopped => (Undo::Service { name: s.0.clone(), back: ServiceOp::Stop }, None),
-            _ => (Undo::Nothing, None),
-        },
+        Action::ServiceStart(s) | Action::ServiceStop(s) | Action::ServiceRestart(s) => {
+            (Undo::Service { name: s.0.clone(), prior: status(sys, &s.0)? }, None)
+        }
         Action::RegistrySet(r) => registry_backup(sys, &r.key.0, &r.value, backup, timeout)?,
         Action::RegistryDeleteValue(r) => registry_backup(sys, &r.key.0, &r.value, backup, timeout)?,
         _ => (Undo::Nothing, None),
@@ -270,13 +274,19 @@ pub(crate) fn undo(item: &Undo, sys: &mut dyn System, timeout: Duration) -> Resu
                 None => format!("{} is deleted again", label(key, value)),
             })
         }
-        Undo::Service { name, back } => {
-            control(sys, name, *back, timeout)?;
-            let want = match back {
-                ServiceOp::Start => ServiceStatus::Running,
-                ServiceOp::Stop => ServiceStatus::Stopped,
+        Undo::Service { name, prior } => {
+            if status(sys, name)? == *prior {
+                return Ok(format!("{name} is {} as before", prior.as_str()));
+            }
+            let op = match prior {
+                ServiceStatus::Running => ServiceOp::Start,
+                ServiceStatus::Stopped => ServiceOp::Stop,
+                other => {
+                    return Err(format!("{name} was {} before; kbx cannot bring that back", other.as_str()));
+                }
             };
-            verify_status(sys, name, want).map(|()| format!("{name} is {} again", want.as_str()))
+            control(sys, name, op, timeout)?;
+            verify_status(sys, name, *prior).map(|()| format!("{name} is {} again", prior.as_str()))
         }
         Undo::Keep(why) => Ok(why.clone()),
         Undo::Nothing => Ok("nothing to undo".into()),
@@ -317,7 +327,7 @@ pub(crate) fn check(action: &Action, sys: &dyn System) -> Result<String, String>
             match sys.file_version(&p).map_err(err)? {
                 None if !sys.file_exists(&p).map_err(err)? => Err(format!("{p} does not exist")),
                 None => Err(format!("{p} has no version information")),
-                Some(v) if version_at_least(&v, minimum) => Ok(format!("{p} is version {v}")),
+                Some(v) if version_at_least(&v, &minimum.0) => Ok(format!("{p} is version {v}")),
                 Some(v) => Err(format!("{p} is version {v}, older than {minimum}")),
             }
         }

@@ -91,7 +91,7 @@ impl Tool {
 /// Why a call to the system failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SystemError {
-    #[error("access denied{0}: run kbx from an elevated (Run as administrator) prompt")]
+    #[error("access denied{0}: kbx needs an elevated (Run as administrator) prompt with rights to it")]
     AccessDenied(String),
     #[error("{what} did not finish within {} s; kbx stopped waiting", .after.as_secs())]
     Timeout { what: String, after: Duration },

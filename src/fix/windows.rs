@@ -26,10 +26,16 @@ pub struct WindowsSystem;
 const ERROR_ACCESS_DENIED: i32 = 5;
 const ERROR_FILE_NOT_FOUND: i32 = 2;
 const ERROR_SERVICE_DOES_NOT_EXIST: i32 = 1060;
+const ERROR_DEPENDENT_SERVICES_RUNNING: i32 = 1051;
 
 fn io_err(what: &str, e: io::Error) -> SystemError {
     if e.raw_os_error() == Some(ERROR_ACCESS_DENIED) || e.kind() == io::ErrorKind::PermissionDenied {
         SystemError::AccessDenied(format!(" ({what})"))
+    } else if e.raw_os_error() == Some(ERROR_DEPENDENT_SERVICES_RUNNING) {
+        SystemError::Failed(format!(
+            "{what}: services that depend on it are running; kbx does not stop those: stop them first \
+             (`sc enumdepend`), or carry this step out by hand"
+        ))
     } else {
         SystemError::Failed(format!("{what}: {e}"))
     }
@@ -68,7 +74,18 @@ fn utf16(bytes: &[u8]) -> String {
     String::from_utf16_lossy(&units)
 }
 
+/// The value as typed data when it reads back to exactly the same bytes; otherwise (odd lengths, a
+/// missing or doubled NUL, types kbx does not read) the raw bytes, so that an undo writes back exactly
+/// what was there.
 fn from_raw(v: &RegValue) -> RegData {
+    let typed = decode(v);
+    match to_raw(&typed) {
+        Ok(back) if back.vtype == v.vtype && back.bytes == v.bytes => typed,
+        _ => RegData::Other { kind: v.vtype.clone() as u32, bytes: v.bytes.to_vec() },
+    }
+}
+
+fn decode(v: &RegValue) -> RegData {
     let text = || utf16(&v.bytes).trim_end_matches('\0').to_string();
     match v.vtype {
         RegType::REG_SZ => RegData::Sz(text()),
@@ -103,12 +120,17 @@ fn to_raw(data: &RegData) -> Result<RegValue<'static>, SystemError> {
         RegData::Other { kind, bytes } => {
             let vtype = match kind {
                 0 => RegType::REG_NONE,
+                1 => RegType::REG_SZ,
+                2 => RegType::REG_EXPAND_SZ,
                 3 => RegType::REG_BINARY,
+                4 => RegType::REG_DWORD,
                 5 => RegType::REG_DWORD_BIG_ENDIAN,
                 6 => RegType::REG_LINK,
+                7 => RegType::REG_MULTI_SZ,
                 8 => RegType::REG_RESOURCE_LIST,
                 9 => RegType::REG_FULL_RESOURCE_DESCRIPTOR,
                 10 => RegType::REG_RESOURCE_REQUIREMENTS_LIST,
+                11 => RegType::REG_QWORD,
                 _ => return Err(SystemError::Failed(format!("registry type {kind} cannot be written back"))),
             };
             (bytes.clone(), vtype)
@@ -253,7 +275,9 @@ impl System for WindowsSystem {
 
     fn registry_write(&mut self, key: &str, value: &str, data: &RegData) -> Result<(), SystemError> {
         let (root, path) = split_key(key)?;
-        let (opened, _) = root.create_subkey(path).map_err(|e| io_err(&format!("opening {key}"), e))?;
+        let (opened, _) = root
+            .create_subkey_with_flags(path, KEY_SET_VALUE | KEY_QUERY_VALUE)
+            .map_err(|e| io_err(&format!("opening {key}"), e))?;
         opened.set_raw_value(value, &to_raw(data)?).map_err(|e| io_err(&format!("writing {key}\\{value}"), e))
     }
 

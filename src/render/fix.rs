@@ -9,7 +9,7 @@ use super::plural;
 use crate::fix::audit::Entry;
 use crate::fix::plan::{Plan, PlannedStep, StepKind};
 use crate::fix::{Record, Run, Status, Survey};
-use crate::rule::action::{Action, RegistryType, Safety};
+use crate::rule::action::Safety;
 
 /// The plan, one block per step.
 pub fn plan(out: &mut dyn Write, plan: &Plan, survey: Option<&[Survey]>) -> io::Result<()> {
@@ -104,17 +104,26 @@ pub fn record(out: &mut dyn Write, record: &Record) -> io::Result<()> {
 
 /// The last line of a run.
 pub fn summary(out: &mut dyn Write, run: &Run) -> io::Result<()> {
+    let kept = run.records.iter().any(|r| r.outcome == crate::fix::Outcome::Kept);
+    let undone = if kept {
+        "what this run changed was undone, except what the lines above say was kept"
+    } else {
+        "what this run changed was undone"
+    };
+    let steps = |list: &[usize]| list.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
     match &run.status {
         Status::Completed => writeln!(out, "Done: every step is applied, already so, or shown."),
-        Status::Stopped { step } => {
-            writeln!(out, "Stopped at step {step}, as asked; the steps before it stay done.")
-        }
-        Status::Failed { step, clean: true } => {
-            writeln!(out, "Step {step} failed; what this run changed was undone.")
-        }
-        Status::Failed { step, clean: false } => writeln!(
+        Status::LeftOut { steps: left } => writeln!(
             out,
-            "Step {step} failed and an undo failed too: see the lines above and the backups; \
+            "Done, except step{} {}, left out as asked: the fix may be incomplete.",
+            plural(left.len() as u64),
+            steps(left)
+        ),
+        Status::Stopped { step, clean: true } => writeln!(out, "Stopped at step {step}, as asked; {undone}."),
+        Status::Failed { step, clean: true } => writeln!(out, "Step {step} failed; {undone}."),
+        Status::Stopped { step, clean: false } | Status::Failed { step, clean: false } => writeln!(
+            out,
+            "The run ended at step {step} and an undo failed too: see the lines above and the backups; \
              `kbx fix --history` has the record."
         ),
     }
@@ -138,150 +147,4 @@ pub fn history(out: &mut dyn Write, entries: &[Entry]) -> io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// The plan as a Windows command script: each change guarded and checked, every `caution` or `dangerous`
-/// step asked about, manual steps shown and paused on. Values are quoted, `%` in data is doubled so that
-/// cmd.exe takes it literally, and nothing in a rule can reach the script unquoted (the loader refuses
-/// shell metacharacters).
-pub fn script(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
-    let w = |out: &mut dyn Write, line: &str| write!(out, "{line}\r\n");
-    w(out, "@echo off")?;
-    w(out, &format!("rem kbx fix --script {}: {} ({})", plan.rule, rem(&plan.title), plan.kb))?;
-    w(out, "rem Review every line before running this on a server. Run it from an elevated prompt.")?;
-    w(out, "rem Registry backups are written to %TEMP% before a value changes.")?;
-    w(out, "setlocal")?;
-    for step in &plan.steps {
-        w(out, "")?;
-        w(out, &format!("rem Step {}: {}", step.number, rem(&step.text)))?;
-        let Some(action) = &step.action else {
-            w(out, &format!("echo Step {}: {}", step.number, echo(&step.text)))?;
-            continue;
-        };
-        let skip = format!(":step{}_done", step.number);
-        if step.kind == StepKind::Change && step.safety != Some(Safety::Safe) {
-            let level = step.safety.map_or("unrated", Safety::as_str);
-            w(out, "set ANSWER=")?;
-            w(out, &format!("set /p ANSWER=Step {} is {level}: type yes to run it: ", step.number))?;
-            w(out, &format!("if /i not \"%ANSWER%\"==\"yes\" goto {}", &skip[1..]))?;
-        }
-        for line in action_lines(action, step.number) {
-            w(out, &line)?;
-        }
-        w(out, &skip)?;
-    }
-    w(out, "")?;
-    w(out, &format!("echo All steps of {} ran.", plan.rule))?;
-    w(out, "endlocal")?;
-    w(out, "exit /b 0")?;
-    w(out, "")?;
-    w(out, ":failed")?;
-    w(out, "echo A step failed: stop here and check the output above. Registry backups are in %TEMP%.")?;
-    w(out, "endlocal")?;
-    w(out, "exit /b 1")
-}
-
-fn action_lines(action: &Action, number: usize) -> Vec<String> {
-    let fail = "if errorlevel 1 goto failed".to_string();
-    let backup = |key: &str| {
-        let file = format!("%TEMP%\\kbx-step{number}-backup.reg");
-        format!("reg query {k} >nul 2>&1 && reg export {k} \"{file}\" /y >nul", k = q(key))
-    };
-    match action {
-        Action::Regsvr32(dll) => {
-            vec![format!(r#""%SystemRoot%\System32\regsvr32.exe" /s {}"#, q(&dll.0)), fail]
-        }
-        Action::ServiceStart(s) => {
-            vec![format!("sc query {0} | find \"RUNNING\" >nul || net start {0}", q(&s.0)), fail]
-        }
-        Action::ServiceStop(s) => {
-            vec![format!("sc query {0} | find \"STOPPED\" >nul || net stop {0}", q(&s.0)), fail]
-        }
-        Action::ServiceRestart(s) => vec![
-            format!("sc query {0} | find \"STOPPED\" >nul || net stop {0}", q(&s.0)),
-            fail.clone(),
-            format!("net start {}", q(&s.0)),
-            fail,
-        ],
-        Action::RegistrySet(r) => {
-            let data = match r.kind {
-                RegistryType::Dword | RegistryType::Qword => r.data.clone(),
-                _ => q(&reg_data(&r.data)),
-            };
-            vec![
-                backup(&r.key.0),
-                format!(
-                    "reg add {} {} /t {} /d {data} /f",
-                    q(&r.key.0),
-                    value_arg(&r.value),
-                    r.kind.as_str()
-                ),
-                fail,
-            ]
-        }
-        Action::RegistryDeleteValue(r) => vec![
-            backup(&r.key.0),
-            format!("reg query {} {} >nul 2>&1 || goto step{number}_done", q(&r.key.0), value_arg(&r.value)),
-            format!("reg delete {} {} /f", q(&r.key.0), value_arg(&r.value)),
-            fail,
-        ],
-        Action::FileExists(p) => {
-            vec![
-                format!("echo Checking that {} exists.", echo(&p.0)),
-                format!("if not exist {} goto failed", q(&p.0)),
-            ]
-        }
-        Action::RegistryCheck(r) => {
-            vec![format!("reg query {} {} || goto failed", q(&r.key.0), value_arg(&r.value))]
-        }
-        Action::ServiceState(s) => vec![format!(
-            "sc query {} | find \"{}\" || goto failed",
-            q(&s.name.0),
-            match s.state {
-                crate::rule::action::ServiceState::Running => "RUNNING",
-                crate::rule::action::ServiceState::Stopped => "STOPPED",
-            }
-        )],
-        Action::FileVersion(f) => vec![
-            format!("rem Check by hand that {} is version {} or later", rem(&f.path.0), rem(&f.minimum)),
-            format!("echo Check that {} is version {} or later.", echo(&f.path.0), echo(&f.minimum)),
-            "pause".into(),
-        ],
-        Action::Manual(text) => vec![format!("echo MANUAL: {}", echo(text)), "pause".into()],
-    }
-}
-
-/// `reg`'s value argument: `/v "name"`, or `/ve` for the key's default (unnamed) value.
-fn value_arg(value: &str) -> String {
-    if value.is_empty() { "/ve".to_string() } else { format!("/v {}", q(&percent(value))) }
-}
-
-/// Quotes an argument for cmd.exe (the loader has refused `"` and the other metacharacters).
-fn q(s: &str) -> String {
-    format!("\"{s}\"")
-}
-
-/// `%` doubled, so cmd.exe does not expand it inside a script.
-fn percent(s: &str) -> String {
-    s.replace('%', "%%")
-}
-
-/// Registry data for `reg add /d`: `%` doubled, and a trailing backslash doubled so that it does not
-/// escape the closing quote.
-fn reg_data(s: &str) -> String {
-    let mut d = percent(s);
-    if d.ends_with('\\') {
-        d.push('\\');
-    }
-    d
-}
-
-/// Text for `echo`: `%` doubled, and the characters cmd.exe would act on written as words.
-fn echo(s: &str) -> String {
-    percent(s).replace('&', "and").replace(['|', '<', '>', '^', '(', ')'], " ")
-}
-
-/// Text for a `rem` line: one line, `%` doubled, no character cmd.exe would act on.
-fn rem(s: &str) -> String {
-    percent(&s.replace(['\r', '\n'], " ")).replace('&', "and").replace(['|', '<', '>', '^'], " ")
 }

@@ -6,6 +6,7 @@ pub mod fix;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod script;
 pub mod table;
 pub mod text;
 

@@ -397,7 +397,7 @@ fn parse_registry_number(s: &str) -> Option<u64> {
 #[serde(deny_unknown_fields)]
 pub struct RegistryName {
     pub key: RegistryKey,
-    pub value: String,
+    pub value: PlainText,
 }
 
 /// `registry_check`: key, value name and optionally the data expected.
@@ -405,9 +405,89 @@ pub struct RegistryName {
 #[serde(deny_unknown_fields)]
 pub struct RegistryCheck {
     pub key: RegistryKey,
-    pub value: String,
+    pub value: PlainText,
     #[serde(default)]
-    pub data: Option<String>,
+    pub data: Option<PlainText>,
+}
+
+/// A registry value name or data: any text without shell metacharacters or line breaks, so that it
+/// stays one inert argument wherever it goes (an argv, a `.cmd` script).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PlainText(pub String);
+
+impl std::ops::Deref for PlainText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PlainText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlainText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_yaml_scalar::Scalar::deserialize(d)?.into_string();
+        reject_metacharacters(&s).map_err(unsafe_value)?;
+        Ok(PlainText(s))
+    }
+}
+
+impl JsonSchema for PlainText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PlainText".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        string_schema(
+            "Text without shell metacharacters (& | < > ^ ; \" ` !) or line breaks.",
+            Some(r#"^[^&|<>^;"`!\r\n]*$"#),
+        )
+    }
+}
+
+/// A file version: one to four dot-separated numbers (`6.0.6604.0`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Version(pub String);
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_yaml_scalar::Scalar::deserialize(d)?.into_string();
+        let parts: Vec<&str> = s.split('.').collect();
+        let ok = (1..=4).contains(&parts.len())
+            && parts.iter().all(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+        if ok {
+            Ok(Version(s))
+        } else {
+            Err(serde::de::Error::custom(Check::UnsafeAction.tag(format!(
+                "`{s}` is not a file version: write one to four numbers separated by dots, such as 6.0.6604.0"
+            ))))
+        }
+    }
+}
+
+impl JsonSchema for Version {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Version".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        string_schema(
+            "One to four numbers separated by dots (6.0.6604.0).",
+            Some(r"^[0-9]{1,5}(\.[0-9]{1,5}){0,3}$"),
+        )
+    }
 }
 
 /// `service_state`: a service and the state it should be in.
@@ -431,7 +511,7 @@ pub enum ServiceState {
 #[serde(deny_unknown_fields)]
 pub struct FileVersionCheck {
     pub path: WinPath,
-    pub minimum: String,
+    pub minimum: Version,
 }
 
 impl JsonSchema for Action {
