@@ -62,7 +62,7 @@ impl Scanner {
         let window = self.window as i64;
         st.hits.clear();
         let hits = &mut st.hits;
-        self.plan.grams.find(bytes, self.window - 1, |start, end, lit| hits.push((start, end, lit)));
+        self.plan.filter.find(bytes, self.window - 1, |start, end, lit| hits.push((start, end, lit)));
         st.hits.sort_unstable();
 
         // The windows that end on the last line of a literal found (and on the lines after it, when the

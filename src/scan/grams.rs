@@ -215,7 +215,7 @@ fn slot(folded: u32) -> u32 {
     folded.wrapping_mul(0x9E37_79B1) >> (32 - BITS)
 }
 
-fn is_word_byte(b: u8) -> bool {
+pub(super) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
@@ -333,6 +333,18 @@ impl Grams {
         }
     }
 
+    /// How many of the positions the filter looks at in `hay` it would check in full: with
+    /// `hay.len() / stride`, what a pass over text like `hay` costs.
+    pub fn flagged(&self, hay: &[u8]) -> usize {
+        let mut at = 0;
+        let mut n = 0;
+        while at + 4 <= hay.len() {
+            n += usize::from(self.marked(gram_at(hay, at)));
+            at += self.stride;
+        }
+        n
+    }
+
     #[inline(always)]
     fn marked(&self, folded: u32) -> bool {
         let s = slot(folded);
@@ -377,7 +389,7 @@ impl Grams {
 
 /// The start of `words` standing whole, in order, before byte `end` (each followed by a separator), or
 /// `None`; counts the line breaks crossed into `breaks`.
-fn words_before(
+pub(super) fn words_before(
     hay: &[u8],
     mut end: usize,
     words: &[Vec<u8>],
@@ -404,7 +416,7 @@ fn words_before(
 
 /// The end of `words` standing whole, in order, after byte `start` (each after a separator), or `None`;
 /// counts the line breaks crossed into `breaks`.
-fn words_after(
+pub(super) fn words_after(
     hay: &[u8],
     mut start: usize,
     words: &[Vec<u8>],

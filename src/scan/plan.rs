@@ -20,7 +20,8 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
-use super::grams::{Grams, Literal, MIN_LEN};
+use super::filter::Filter;
+use super::grams::{Literal, MIN_LEN};
 use crate::engine::compiled::{CompiledSet, SymptomKind};
 use crate::rule::Code;
 
@@ -29,7 +30,7 @@ const ENOUGH: usize = 7;
 
 /// The compiled prefilter.
 pub struct Plan {
-    pub grams: Grams,
+    pub filter: Filter,
     /// Per literal: the symptoms it stands for.
     pub targets: Vec<Vec<u32>>,
     /// Per symptom: whether its match may go on past the end of its literal (more of the phrase after
@@ -97,8 +98,8 @@ impl Plan {
             .map(|(i, _)| i)
             .collect();
         let sample: Vec<&str> = set.segments.iter().map(|s| set.segment_text(s)).collect();
-        let grams = Grams::new(builder.literals, &sample, log);
-        Plan { grams, targets: builder.targets, spread, unscannable }
+        let filter = Filter::new(builder.literals, &sample, log);
+        Plan { filter, targets: builder.targets, spread, unscannable }
     }
 }
 
@@ -194,7 +195,7 @@ mod tests {
 
     fn literals(p: &Plan) -> Vec<String> {
         let mut v: Vec<String> = p
-            .grams
+            .filter
             .literals()
             .iter()
             .map(|l| l.parts.iter().map(|w| String::from_utf8_lossy(w)).collect::<Vec<_>>().join(" "))
