@@ -47,24 +47,30 @@ impl Filter {
         if by_words.is_empty() {
             return Filter { grams: grams_of(&all), literals, words: None };
         }
+        if log.is_empty() {
+            return if literals.len() >= WORDS_FROM {
+                Filter {
+                    words: Some(Words::new(&literals, &by_words, sample, log)),
+                    grams: grams_of(&by_grams),
+                    literals,
+                }
+            } else {
+                Filter { grams: grams_of(&all), literals, words: None }
+            };
+        }
+        let all_grams = grams_of(&all).expect("there are literals");
+        let by_grams_cost = (log.len() / all_grams.0.stride()) as f64 * GRAM_POSITION
+            + all_grams.0.flagged(log) as f64 * CHECK;
+        // The word filter costs at least its words: when that is already more, it need not be built.
+        if words::count(log) as f64 * WORD >= by_grams_cost {
+            return Filter { grams: Some(all_grams), literals, words: None };
+        }
         let words = Words::new(&literals, &by_words, sample, log);
-        let gram_cost =
-            |g: &Grams| (log.len() / g.stride()) as f64 * GRAM_POSITION + g.flagged(log) as f64 * CHECK;
-        let (all_grams, use_words) = if log.is_empty() {
-            (None, literals.len() >= WORDS_FROM)
-        } else {
-            let all_grams = grams_of(&all).expect("there are literals");
-            let (count, hits) = words.probes(log);
-            let by_words_cost = count as f64 * WORD + hits as f64 * CHECK;
-            let by_grams_cost = gram_cost(&all_grams.0);
-            let use_words = by_words_cost < by_grams_cost;
-            (Some(all_grams), use_words)
-        };
-        if use_words {
+        let (count, hits) = words.probes(log);
+        if count as f64 * WORD + hits as f64 * CHECK < by_grams_cost {
             Filter { words: Some(words), grams: grams_of(&by_grams), literals }
         } else {
-            let grams = all_grams.or_else(|| grams_of(&all));
-            Filter { grams, literals, words: None }
+            Filter { grams: Some(all_grams), literals, words: None }
         }
     }
 

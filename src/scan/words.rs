@@ -227,6 +227,13 @@ impl Words {
     }
 }
 
+/// How many words `hay` holds.
+pub fn count(hay: &[u8]) -> usize {
+    let mut n = 0;
+    each_word(hay, |_, _| n += 1);
+    n
+}
+
 /// Calls `word(start, end)` for every maximal run of word bytes in `hay`, in order.
 #[inline(always)]
 fn each_word(hay: &[u8], mut word: impl FnMut(usize, usize)) {
