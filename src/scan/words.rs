@@ -1,7 +1,7 @@
 //! The filter for word literals (runs of words, as phrases are matched): the input is cut into words —
 //! runs of ASCII letters, digits and `_`, found 64 bytes at a time (SSE2 on x86-64) — each word is
-//! hashed once, and each word and each pair of adjacent words is looked up in one bitmap that stays in
-//! a core's L2 cache. A literal of several words is looked for by the pair of adjacent words in it that
+//! hashed once, and each word and each pair of adjacent words is looked up in a 16 KiB bitmap that stays
+//! in the L1 cache and, for the few that pass it, a 256 KiB one. A literal of several words is looked for by the pair of adjacent words in it that
 //! is rarest at the start of the log being scanned; a literal of one word by that word. Where the bitmap
 //! says yes, the literals that own the key are compared in full around it.
 //!
@@ -11,7 +11,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::grams::{Literal, is_word_byte, words_after, words_before};
+use super::grams::{Literal, MIN_LEN, is_word_byte, words_after, words_before};
 
 /// The bitmap has 2^BITS bits (256 KiB); before it, a small one of 2^SMALL bits (16 KiB) that stays in
 /// the L1 cache turns most words away without touching the big one.
@@ -26,7 +26,7 @@ const LOG_WEIGHT: u64 = 64;
 struct Owner {
     literal: u32,
     /// The literal's word that ends the key (the second of a pair, or the one word).
-    last: u16,
+    last: u32,
 }
 
 /// The compiled word filter over some of the literals (those whose parts are all whole words).
@@ -38,9 +38,12 @@ pub struct Words {
     owners: FxHashMap<u64, Vec<Owner>>,
 }
 
-/// Whether the literal can be looked for by its words: a word literal whose parts are all plain words.
+/// Whether the literal can be looked for by its words: a word literal whose parts are all plain words,
+/// one of them [`MIN_LEN`] bytes long (as the gram filter needs, so that both find the same).
 pub fn suits(l: &Literal) -> bool {
-    l.word && l.parts.iter().all(|p| !p.is_empty() && p.iter().all(|&b| is_word_byte(b)))
+    l.word
+        && l.parts.iter().any(|p| p.len() >= MIN_LEN)
+        && l.parts.iter().all(|p| !p.is_empty() && p.iter().all(|&b| is_word_byte(b)))
 }
 
 /// A word's hash: its first sixteen bytes folded to lower case, and its length. Never 0.
@@ -79,8 +82,10 @@ fn bit(key: u64) -> usize {
     (key >> (64 - BITS)) as usize
 }
 
+/// Bits 26.. of the key: well mixed by the multiplication (the low bits of a product depend only on the
+/// low bits of what was multiplied), and apart from the big bitmap's top bits.
 fn small_bit(key: u64) -> usize {
-    (key >> 8) as usize & ((1 << SMALL) - 1)
+    (key >> 26) as usize & ((1 << SMALL) - 1)
 }
 
 /// Approximate key counts: 2^20 saturating counters.
@@ -144,7 +149,7 @@ impl Words {
             bitmap[bit(key) >> 6] |= 1 << (bit(key) & 63);
             small[small_bit(key) >> 6] |= 1 << (small_bit(key) & 63);
             singles |= parts.len() == 1;
-            owners.entry(key).or_default().push(Owner { literal: id, last: last as u16 });
+            owners.entry(key).or_default().push(Owner { literal: id, last: last as u32 });
         }
         Words { small, bitmap, singles, owners }
     }
@@ -211,7 +216,7 @@ impl Words {
         let Some(owners) = self.owners.get(&key) else { return };
         for o in owners {
             let parts = &literals[o.literal as usize].parts;
-            let k = usize::from(o.last);
+            let k = o.last as usize;
             if !hay[start..end].eq_ignore_ascii_case(&parts[k]) {
                 continue;
             }
@@ -333,6 +338,7 @@ mod tests {
         assert_eq!(words_of(&format!("{long} é {long}")), [long.as_str(), long.as_str()]);
     }
 
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn the_simd_mask_agrees_with_the_byte_test() {
         let chunk: Vec<u8> = (0..=255u8).collect();
@@ -390,6 +396,8 @@ mod tests {
     #[test]
     fn only_literals_of_plain_words_suit() {
         assert!(suits(&literal("refused the connection")));
+        assert!(!suits(&literal("is is")), "no word of five bytes: the gram filter could not find it either");
+        assert!(!suits(&Literal { parts: vec![], word: true }));
         assert!(!suits(&literal("can't connect")));
         assert!(!suits(&Literal { parts: vec![b"8004011d".to_vec()], word: false }));
     }
