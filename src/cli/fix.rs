@@ -141,19 +141,14 @@ fn apply_with(args: &FixArgs, plan: &Plan, sys: &mut dyn System) -> anyhow::Resu
     let options = Options {
         yes: args.yes,
         timeout: Duration::from_secs(args.timeout),
-        backup_dir: dir.join("backups"),
+        backup_dir: dir.join(audit::BACKUPS),
     };
     // Refuse (not elevated, no one to answer) before the audit log or its folder is created.
     crate::fix::apply::preflight(plan, &*sys, &Terminal, &options)?;
-    let log = dir.join("audit.jsonl");
+    let log = dir.join(audit::LOG_FILE);
     let mut audit = Audit::open(&log).map_err(|e| {
         anyhow::anyhow!("cannot write the audit log {}: {e}. Nothing was changed.", log.display())
     })?;
-    let options = Options {
-        yes: args.yes,
-        timeout: Duration::from_secs(args.timeout),
-        backup_dir: dir.join("backups"),
-    };
     println!("Applying {} ({}): {}", plan.rule, plan.kb, plan.title);
     let mut operator = Terminal;
     let run = crate::fix::apply(plan, sys, &mut operator, &mut audit, &options)?;
@@ -179,8 +174,6 @@ impl Operator for Terminal {
 
     fn confirm(&mut self, step: &PlannedStep) -> Decision {
         let safety = step.safety.unwrap_or(Safety::Dangerous);
-        let mut err = io::stderr().lock();
-        let _ = render::fix::plan_step(&mut err, step);
         let prompt = match safety {
             Safety::Dangerous => format!(
                 "Step {} is DANGEROUS. Type `yes` to run it, `n` to leave it out, `q` to stop: ",
@@ -190,28 +183,19 @@ impl Operator for Terminal {
                 format!("Run step {} ({})? [y]es, [n]o: leave it out, [q]uit: ", step.number, level.as_str())
             }
         };
-        let _ = write!(err, "{prompt}");
-        let _ = err.flush();
-        let mut answer = String::new();
-        if io::stdin().lock().read_line(&mut answer).unwrap_or(0) == 0 {
-            return Decision::Stop;
+        match ask(step, &prompt) {
+            Some(answer) => decide(safety, &answer),
+            None => Decision::Stop,
         }
-        decide(safety, &answer)
     }
 
     fn wait_for(&mut self, step: &PlannedStep) -> Decision {
-        let mut err = io::stderr().lock();
-        let _ = render::fix::plan_step(&mut err, step);
-        let _ =
-            write!(err, "Carry out step {} by hand, then press Enter to go on (q to stop): ", step.number);
-        let _ = err.flush();
-        let mut answer = String::new();
-        if io::stdin().lock().read_line(&mut answer).unwrap_or(0) == 0 {
-            return Decision::Stop;
-        }
-        match answer.trim().to_ascii_lowercase().as_str() {
-            "q" | "quit" => Decision::Stop,
-            _ => Decision::Run,
+        let prompt =
+            format!("Carry out step {} by hand, then press Enter to go on (q to stop): ", step.number);
+        match ask(step, &prompt).as_deref().map(|a| a.trim().to_ascii_lowercase()) {
+            None => Decision::Stop,
+            Some(a) if a == "q" || a == "quit" => Decision::Stop,
+            Some(_) => Decision::Run,
         }
     }
 
@@ -220,6 +204,19 @@ impl Operator for Terminal {
         let mut out = stdout.lock();
         let _ = render::fix::record(&mut out, record);
         let _ = out.flush();
+    }
+}
+
+/// Shows the step and the prompt on stderr and reads one line of standard input; `None` at its end.
+fn ask(step: &PlannedStep, prompt: &str) -> Option<String> {
+    let mut err = io::stderr().lock();
+    let _ = render::fix::plan_step(&mut err, step);
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+    let mut answer = String::new();
+    match io::stdin().lock().read_line(&mut answer) {
+        Ok(n) if n > 0 => Some(answer),
+        _ => None,
     }
 }
 
@@ -236,7 +233,7 @@ fn decide(safety: Safety, answer: &str) -> Decision {
 }
 
 fn history(args: &FixArgs) -> anyhow::Result<ExitStatus> {
-    let log = state_dir()?.join("audit.jsonl");
+    let log = state_dir()?.join(audit::LOG_FILE);
     let (mut entries, bad) =
         audit::read(&log).map_err(|e| anyhow::anyhow!("cannot read the audit log {}: {e}", log.display()))?;
     for b in &bad {

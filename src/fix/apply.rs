@@ -137,8 +137,6 @@ pub enum Refusal {
     CannotWait { step: usize },
     #[error("cannot tell whether this prompt is elevated: {0}. Nothing was changed.")]
     Elevation(String),
-    #[error("cannot write the audit log {path}: {message}. Nothing was changed.")]
-    Audit { path: String, message: String },
 }
 
 /// Whether a step runs only after a person says so even with `--yes`.
@@ -155,35 +153,23 @@ pub fn apply(
     options: &Options,
 ) -> Result<Run, Refusal> {
     preflight(plan, &*sys, &*operator, options)?;
-    let mut run = Runner { plan, audit, operator, records: Vec::new(), undo: Vec::new(), done: Vec::new() };
+    let mut run = Runner { plan, audit, operator, records: Vec::new(), undo: Vec::new() };
     let stamp = audit::now().replace(':', "");
     let mut left_out = Vec::new();
     for (index, step) in plan.steps.iter().enumerate() {
-        let Some(action) = &step.action else {
-            if let Err(why) = run.record(step, Outcome::Shown, step.text.clone(), None) {
-                return Ok(run.fail(step, why, sys, options));
-            }
-            continue;
-        };
-        let outcome = match step.kind {
-            StepKind::Note => run.record(step, Outcome::Shown, step.effect.clone().unwrap_or_default(), None),
-            StepKind::Manual if changes_after(plan, index) => match run.operator.wait_for(step) {
+        let outcome = match (step.kind, &step.action) {
+            (StepKind::Manual, _) if changes_after(plan, index) => match run.operator.wait_for(step) {
                 Decision::Run => run.record(step, Outcome::Shown, "carried out by the person".into(), None),
                 Decision::Skip | Decision::Stop => return Ok(run.stop(step, sys, options)),
             },
-            StepKind::Manual => {
-                run.record(step, Outcome::Shown, step.effect.clone().unwrap_or_default(), None)
-            }
-            StepKind::Check => match steps::check(action, &*sys) {
+            (StepKind::Check, Some(action)) => match steps::check(action, &*sys) {
                 Ok(detail) => run.record(step, Outcome::Passed, detail, None),
                 Err(why) => Err(why),
             },
-            StepKind::Change => {
-                let needless = steps::needless(plan, index, &*sys, &run.done).and_then(|a| match a {
-                    Some(why) => Ok(Some(why)),
-                    None => steps::precondition(action, &*sys).map(|()| None),
-                });
-                match needless {
+            (StepKind::Change, Some(action)) => {
+                // The steps this run changed the machine with: those it would undo.
+                let done: Vec<usize> = run.undo.iter().map(|(s, ..)| s.number).collect();
+                match steps::to_do(plan, index, &*sys, &done) {
                     Ok(Some(why)) => run.record(step, Outcome::Already, why, None),
                     Err(why) => Err(why),
                     Ok(None) => {
@@ -209,6 +195,13 @@ pub fn apply(
                     }
                 }
             }
+            // A note (a step without an action) or a manual step nothing later waits for: shown.
+            _ => run.record(
+                step,
+                Outcome::Shown,
+                step.effect.clone().unwrap_or_else(|| step.text.clone()),
+                None,
+            ),
         };
         if let Err(why) = outcome {
             return Ok(run.fail(step, why, sys, options));
@@ -260,8 +253,6 @@ struct Runner<'a> {
     operator: &'a mut dyn Operator,
     records: Vec<Record>,
     undo: Vec<(&'a PlannedStep, Undo, Option<String>)>,
-    /// The steps this run changed the machine with.
-    done: Vec<usize>,
 }
 
 impl<'a> Runner<'a> {
@@ -309,7 +300,6 @@ impl<'a> Runner<'a> {
         let (undo, backup) = steps::prepare(action, sys, backup_file, options.timeout)?;
         self.undo.push((step, undo, backup.clone()));
         let detail = steps::change(action, sys, options.timeout)?;
-        self.done.push(step.number);
         self.record(step, Outcome::Done, detail, backup)
     }
 

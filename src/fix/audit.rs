@@ -33,7 +33,12 @@ pub struct Entry {
     pub backup: Option<String>,
 }
 
-/// The folder that holds the audit log and the backups.
+/// The audit log's file name in the state folder.
+pub const LOG_FILE: &str = "audit.jsonl";
+/// The registry backups' folder in the state folder.
+pub const BACKUPS: &str = "backups";
+
+/// The folder that holds the audit log ([`LOG_FILE`]) and the backups ([`BACKUPS`]).
 pub fn state_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("KBX_STATE_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir));

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::system::{RegData, ServiceOp, ServiceStatus, System, SystemError, Tool};
+use crate::rule::action::Hive;
 
 /// A call to make fail, once: the first call that meets it fails and the fault is used up (so an undo
 /// of the same call goes through, as a retry would).
@@ -106,15 +107,10 @@ impl FakeSystem {
 /// A key in one spelling: the long root name, lower case.
 fn canonical_key(key: &str) -> String {
     let lower = key.to_ascii_lowercase();
-    let (root, rest) = lower.split_once('\\').unwrap_or((&lower, ""));
-    let root = match root {
-        "hklm" => "hkey_local_machine",
-        "hkcu" => "hkey_current_user",
-        "hkcr" => "hkey_classes_root",
-        "hku" => "hkey_users",
-        other => other,
-    };
-    if rest.is_empty() { root.to_string() } else { format!("{root}\\{}", rest.trim_end_matches('\\')) }
+    let Some((hive, rest)) = Hive::split(&lower) else { return lower.trim_end_matches('\\').to_string() };
+    let root = hive.long_name().to_ascii_lowercase();
+    let rest = rest.trim_end_matches('\\');
+    if rest.is_empty() { root } else { format!("{root}\\{rest}") }
 }
 
 impl System for FakeSystem {

@@ -46,12 +46,9 @@ pub fn survey(plan: &Plan, sys: &dyn System) -> Vec<Survey> {
         .iter()
         .enumerate()
         .map(|(index, step)| match (&step.action, step.kind) {
-            (Some(action), StepKind::Change) => match steps::needless(plan, index, sys, &[]) {
+            (Some(_), StepKind::Change) => match steps::to_do(plan, index, sys, &[]) {
                 Ok(Some(why)) => Survey::Already(why),
-                Ok(None) => match steps::precondition(action, sys) {
-                    Ok(()) => Survey::Needed,
-                    Err(why) => Survey::Blocked(why),
-                },
+                Ok(None) => Survey::Needed,
                 Err(why) => Survey::Blocked(why),
             },
             (Some(action), StepKind::Check) => match steps::check(action, sys) {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::rule::action::{Action, RegistryType, Safety, ServiceState};
+use crate::rule::action::{Action, Hive, RegistryType, Safety, ServiceState, parse_registry_number, quote};
 use crate::rule::{Rule, Step};
 
 use super::system::{RegData, Tool};
@@ -72,18 +72,10 @@ pub struct Invocation {
 impl Invocation {
     /// The argv as one line, each argument quoted when it holds a space.
     pub fn display(&self) -> String {
-        let mut line = self.program.to_string();
-        for a in &self.args {
-            line.push(' ');
-            if a.contains(' ') {
-                line.push('"');
-                line.push_str(a);
-                line.push('"');
-            } else {
-                line.push_str(a);
-            }
-        }
-        line
+        std::iter::once(self.program.to_string())
+            .chain(self.args.iter().map(|a| quote(a)))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -127,10 +119,7 @@ pub fn regsvr32(dll: &str) -> Invocation {
 
 /// The data a `registry_set` writes, typed. The loader has already checked that numbers parse.
 pub fn wanted_data(kind: RegistryType, data: &str) -> Option<RegData> {
-    let number = || match data.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => data.parse::<u64>().ok(),
-    };
+    let number = || parse_registry_number(data);
     Some(match kind {
         RegistryType::Sz => RegData::Sz(data.to_string()),
         RegistryType::ExpandSz => RegData::ExpandSz(data.to_string()),
@@ -142,8 +131,7 @@ pub fn wanted_data(kind: RegistryType, data: &str) -> Option<RegData> {
 
 /// Whether writing under this key needs an elevated administrator (all but the user's own hive).
 pub fn key_needs_elevation(key: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    !(upper.starts_with("HKCU\\") || upper.starts_with("HKEY_CURRENT_USER\\"))
+    Hive::split(key).is_none_or(|(hive, _)| hive != Hive::CurrentUser)
 }
 
 fn plan_step(number: usize, step: &Step) -> PlannedStep {

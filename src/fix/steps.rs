@@ -5,10 +5,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::rule::action::{
-    Action, FileVersionCheck, RegistryCheck, ServiceState, ServiceStateCheck, WinPath,
+    Action, FileVersionCheck, RegistryCheck, RegistryValue, ServiceName, ServiceState, ServiceStateCheck,
+    WinPath, parse_registry_number,
 };
 
-use super::plan::{Plan, PlannedStep, StepKind, value_label, wanted_data};
+use super::plan::{Plan, PlannedStep, StepKind, regsvr32, value_label, wanted_data};
 use super::system::{RegData, ServiceOp, ServiceStatus, System, SystemError, Tool, regsvr32_meaning};
 
 /// How to put back what a change did.
@@ -21,8 +22,6 @@ pub(crate) enum Undo {
     Service { name: String, prior: ServiceStatus },
     /// The change cannot be undone; the reason is shown.
     Keep(String),
-    /// Nothing changed (a restart of a service that was running leaves it running).
-    Nothing,
 }
 
 /// `Ok(Some(why))` when the machine already is as the step wants it.
@@ -37,8 +36,7 @@ fn already(action: &Action, sys: &dyn System) -> Result<Option<String>, String> 
             _ => None,
         },
         Action::RegistrySet(r) => {
-            let wanted =
-                wanted_data(r.kind, &r.data).ok_or_else(|| format!("`{}` is not valid data", r.data))?;
+            let wanted = wanted(r)?;
             match sys.registry_read(&r.key.0, &r.value).map_err(err)? {
                 Some(now) if now == wanted => {
                     Some(format!("{} already is {wanted}", label(&r.key.0, &r.value)))
@@ -63,7 +61,7 @@ fn already(action: &Action, sys: &dyn System) -> Result<Option<String>, String> 
 /// follows changes that were all already made before this run (none of them among `done_here`, the
 /// steps this run carried out) has nothing new to pick up. This is what makes a second run of
 /// "set, stop, set, start" or "set, restart" a no-op, while the first run still stops and restarts.
-pub(crate) fn needless(
+fn needless(
     plan: &Plan,
     index: usize,
     sys: &dyn System,
@@ -84,11 +82,11 @@ pub(crate) fn needless(
         }
         Ok(true)
     };
+    // Whether a step starts (or restarts) the service `name`.
+    let starts = |s: &PlannedStep, name: &ServiceName| matches!(&s.action, Some(Action::ServiceStart(n) | Action::ServiceRestart(n)) if n == name);
     match action {
         Action::ServiceStop(name) => {
-            let start = plan.steps[index + 1..].iter().position(|s| {
-                matches!(&s.action, Some(Action::ServiceStart(n) | Action::ServiceRestart(n)) if n == name)
-            });
+            let start = plan.steps[index + 1..].iter().position(|s| starts(s, name));
             if let Some(offset) = start
                 && all_made(&plan.steps[index + 1..index + 1 + offset])?
             {
@@ -100,12 +98,7 @@ pub(crate) fn needless(
             }
         }
         Action::ServiceRestart(name) => {
-            let from = plan.steps[..index]
-                .iter()
-                .rposition(|s| {
-                    matches!(&s.action, Some(Action::ServiceStart(n) | Action::ServiceRestart(n)) if n == name)
-                })
-                .map_or(0, |i| i + 1);
+            let from = plan.steps[..index].iter().rposition(|s| starts(s, name)).map_or(0, |i| i + 1);
             let before = &plan.steps[from..index];
             let made_here = before.iter().any(|s| done_here.contains(&s.number));
             if !made_here && before.iter().any(|s| s.kind == StepKind::Change) && all_made(before)? {
@@ -120,8 +113,23 @@ pub(crate) fn needless(
     Ok(None)
 }
 
+/// Whether change step `index` is to run: `Ok(Some(why))` when it has nothing to do ([`needless`]),
+/// `Ok(None)` when it is needed and what must hold first does ([`precondition`]), the error when not.
+pub(crate) fn to_do(
+    plan: &Plan,
+    index: usize,
+    sys: &dyn System,
+    done_here: &[usize],
+) -> Result<Option<String>, String> {
+    match (needless(plan, index, sys, done_here)?, &plan.steps[index].action) {
+        (Some(why), _) => Ok(Some(why)),
+        (None, Some(action)) => precondition(action, sys).map(|()| None),
+        (None, None) => Ok(None),
+    }
+}
+
 /// What must hold before the change; the error says what does not.
-pub(crate) fn precondition(action: &Action, sys: &dyn System) -> Result<(), String> {
+fn precondition(action: &Action, sys: &dyn System) -> Result<(), String> {
     match action {
         Action::Regsvr32(dll) => {
             let path = expand(sys, dll)?;
@@ -168,7 +176,7 @@ pub(crate) fn prepare(
         }
         Action::RegistrySet(r) => registry_backup(sys, &r.key.0, &r.value, backup, timeout)?,
         Action::RegistryDeleteValue(r) => registry_backup(sys, &r.key.0, &r.value, backup, timeout)?,
-        _ => (Undo::Nothing, None),
+        other => return Err(format!("`{}` does not change the machine", other.kind())),
     })
 }
 
@@ -210,7 +218,7 @@ pub(crate) fn change(action: &Action, sys: &mut dyn System, timeout: Duration) -
     match action {
         Action::Regsvr32(dll) => {
             let path = expand(sys, dll)?;
-            let code = sys.run(Tool::Regsvr32, &["/s".to_string(), path.clone()], timeout).map_err(err)?;
+            let code = sys.run(Tool::Regsvr32, &regsvr32(&path).args, timeout).map_err(err)?;
             match code {
                 0 => Ok(format!("regsvr32 registered {path}")),
                 _ => Err(format!("regsvr32 exited with {code}: {}", regsvr32_meaning(code))),
@@ -233,8 +241,7 @@ pub(crate) fn change(action: &Action, sys: &mut dyn System, timeout: Duration) -
                 .map(|()| format!("{} restarted and is running", s.0))
         }
         Action::RegistrySet(r) => {
-            let wanted =
-                wanted_data(r.kind, &r.data).ok_or_else(|| format!("`{}` is not valid data", r.data))?;
+            let wanted = wanted(r)?;
             sys.registry_write(&r.key.0, &r.value, &wanted).map_err(err)?;
             match sys.registry_read(&r.key.0, &r.value).map_err(err)? {
                 Some(now) if now == wanted => Ok(format!("{} is {wanted}", label(&r.key.0, &r.value))),
@@ -289,7 +296,6 @@ pub(crate) fn undo(item: &Undo, sys: &mut dyn System, timeout: Duration) -> Resu
             verify_status(sys, name, *prior).map(|()| format!("{name} is {} again", prior.as_str()))
         }
         Undo::Keep(why) => Ok(why.clone()),
-        Undo::Nothing => Ok("nothing to undo".into()),
     }
 }
 
@@ -335,12 +341,14 @@ pub(crate) fn check(action: &Action, sys: &dyn System) -> Result<String, String>
     }
 }
 
+/// The data a `registry_set` writes.
+fn wanted(r: &RegistryValue) -> Result<RegData, String> {
+    wanted_data(r.kind, &r.data).ok_or_else(|| format!("`{}` is not valid data", r.data))
+}
+
 /// Whether registry data equals what a rule wrote as text (numbers in decimal or 0x hex).
 fn data_is(now: &RegData, want: &str) -> bool {
-    let number = || match want.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None => want.parse().ok(),
-    };
+    let number = || parse_registry_number(want);
     match now {
         RegData::Sz(s) | RegData::ExpandSz(s) => s == want,
         RegData::MultiSz(v) => v.join("\\0") == want,

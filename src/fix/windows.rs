@@ -17,7 +17,7 @@ use winreg::enums::{
 use winreg::{RegKey, RegValue};
 
 use super::system::{RegData, ServiceOp, ServiceStatus, System, SystemError, Tool, wait_with_timeout};
-use crate::rule::action::ALLOWED_VARIABLES;
+use crate::rule::action::{ALLOWED_VARIABLES, Hive};
 
 /// The machine kbx runs on.
 #[derive(Debug, Default)]
@@ -50,15 +50,15 @@ fn service_err(what: &str, e: windows_service::Error) -> SystemError {
 
 /// The root hive and the rest of a key path.
 fn split_key(key: &str) -> Result<(RegKey, &str), SystemError> {
-    let (root, rest) = key.split_once('\\').unwrap_or((key, ""));
-    let hive = match root.to_ascii_uppercase().as_str() {
-        "HKLM" | "HKEY_LOCAL_MACHINE" => HKEY_LOCAL_MACHINE,
-        "HKCU" | "HKEY_CURRENT_USER" => HKEY_CURRENT_USER,
-        "HKCR" | "HKEY_CLASSES_ROOT" => HKEY_CLASSES_ROOT,
-        "HKU" | "HKEY_USERS" => HKEY_USERS,
-        _ => return Err(SystemError::Failed(format!("{key}: not under HKLM, HKCU, HKCR or HKU"))),
+    let (hive, rest) = Hive::split(key)
+        .ok_or_else(|| SystemError::Failed(format!("{key}: not under HKLM, HKCU, HKCR or HKU")))?;
+    let root = match hive {
+        Hive::LocalMachine => HKEY_LOCAL_MACHINE,
+        Hive::CurrentUser => HKEY_CURRENT_USER,
+        Hive::ClassesRoot => HKEY_CLASSES_ROOT,
+        Hive::Users => HKEY_USERS,
     };
-    Ok((RegKey::predef(hive), rest.trim_end_matches('\\')))
+    Ok((RegKey::predef(root), rest.trim_end_matches('\\')))
 }
 
 fn not_found(e: &io::Error) -> bool {

@@ -1,5 +1,5 @@
-//! `kbx fix` output: the plan as text or JSON, the plan as a reviewed `.cmd` script for machines kbx
-//! cannot run on, a run's outcome, and the audit history.
+//! `kbx fix` output: the plan as text or JSON, a run's outcome, and the audit history (the `.cmd`
+//! script is [`super::script`]).
 
 use std::io::{self, Write};
 

@@ -47,7 +47,7 @@ pub fn refusal(plan: &Plan) -> Option<String> {
 pub fn script(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let w = |out: &mut dyn Write, line: &str| write!(out, "{line}\r\n");
     w(out, "@echo off")?;
-    w(out, &format!("rem kbx fix --script {}: {} ({})", plan.rule, rem(&plan.title), plan.kb))?;
+    w(out, &format!("rem kbx fix --script {}: {} ({})", plan.rule, echo(&plan.title), plan.kb))?;
     w(out, "rem Review every line before running this on a server. Run it from an elevated prompt.")?;
     w(
         out,
@@ -57,7 +57,7 @@ pub fn script(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     w(out, "set KBXRUN=%RANDOM%%RANDOM%")?;
     for step in &plan.steps {
         w(out, "")?;
-        w(out, &format!("rem Step {}: {}", step.number, rem(&step.text)))?;
+        w(out, &format!("rem Step {}: {}", step.number, echo(&step.text)))?;
         let Some(action) = &step.action else {
             w(out, &format!("echo Step {}: {}", step.number, echo(&step.text)))?;
             continue;
@@ -98,25 +98,20 @@ fn action_lines(action: &Action, rule: &str, number: usize) -> Vec<String> {
             format!(":step{number}_nobackup"),
         ]
     };
+    let dependants = |name: &str| {
+        format!(
+            "rem net stop asks before it stops the services that depend on {name}; start those again by hand."
+        )
+    };
     let service = |name: &str, state: &str, verb: &str| {
         format!("{SC} query {0} | {FIND} \"{state}\" >nul || {NET} {verb} {0}", arg(name))
     };
     match action {
         Action::Regsvr32(dll) => vec![format!("{REGSVR32} /s {}", path(&dll.0)), fail],
         Action::ServiceStart(s) => vec![service(&s.0, "RUNNING", "start"), fail],
-        Action::ServiceStop(s) => vec![
-            format!(
-                "rem net stop asks before it stops the services that depend on {0}; start those again by hand.",
-                s.0
-            ),
-            service(&s.0, "STOPPED", "stop"),
-            fail,
-        ],
+        Action::ServiceStop(s) => vec![dependants(&s.0), service(&s.0, "STOPPED", "stop"), fail],
         Action::ServiceRestart(s) => vec![
-            format!(
-                "rem net stop asks before it stops the services that depend on {0}; start those again by hand.",
-                s.0
-            ),
+            dependants(&s.0),
             service(&s.0, "STOPPED", "stop"),
             fail.clone(),
             format!("{NET} start {}", arg(&s.0)),
@@ -208,16 +203,11 @@ fn percent(s: &str) -> String {
     s.replace('%', "%%")
 }
 
-/// Text for `echo`: one line, `%` doubled, and the characters cmd.exe would act on written as words.
+/// Text for `echo` (and `rem`) lines: one line, `%` doubled, and the characters cmd.exe would act on written as words.
 fn echo(s: &str) -> String {
     percent(&s.replace(['\r', '\n'], " "))
         .replace('&', "and")
         .replace(['|', '<', '>', '^', '(', ')', '!'], " ")
-}
-
-/// Text for a `rem` line: as for `echo`.
-fn rem(s: &str) -> String {
-    echo(s)
 }
 
 #[cfg(test)]

@@ -166,7 +166,8 @@ impl Action {
     }
 }
 
-fn quote(s: &str) -> String {
+/// An argument as a person would type it: in double quotes when it holds a space.
+pub(crate) fn quote(s: &str) -> String {
     if s.contains(' ') { format!("\"{s}\"") } else { s.to_string() }
 }
 
@@ -275,22 +276,46 @@ impl<'de> Deserialize<'de> for ServiceName {
 #[serde(transparent)]
 pub struct RegistryKey(pub String);
 
-const REGISTRY_ROOTS: &[&str] = &[
-    "HKLM\\",
-    "HKEY_LOCAL_MACHINE\\",
-    "HKCU\\",
-    "HKEY_CURRENT_USER\\",
-    "HKCR\\",
-    "HKEY_CLASSES_ROOT\\",
-    "HKU\\",
-    "HKEY_USERS\\",
-];
+/// The registry hives a key may start under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hive {
+    LocalMachine,
+    CurrentUser,
+    ClassesRoot,
+    Users,
+}
+
+impl Hive {
+    /// The hive a key starts under (`HKLM` or `HKEY_LOCAL_MACHINE`, any case …) and the path after it,
+    /// as written; `None` for any other root.
+    pub fn split(key: &str) -> Option<(Hive, &str)> {
+        let (root, rest) = key.split_once('\\').unwrap_or((key, ""));
+        let hive = match root.to_ascii_uppercase().as_str() {
+            "HKLM" | "HKEY_LOCAL_MACHINE" => Hive::LocalMachine,
+            "HKCU" | "HKEY_CURRENT_USER" => Hive::CurrentUser,
+            "HKCR" | "HKEY_CLASSES_ROOT" => Hive::ClassesRoot,
+            "HKU" | "HKEY_USERS" => Hive::Users,
+            _ => return None,
+        };
+        Some((hive, rest))
+    }
+
+    /// The long name, as `reg export` writes it.
+    pub fn long_name(self) -> &'static str {
+        match self {
+            Hive::LocalMachine => "HKEY_LOCAL_MACHINE",
+            Hive::CurrentUser => "HKEY_CURRENT_USER",
+            Hive::ClassesRoot => "HKEY_CLASSES_ROOT",
+            Hive::Users => "HKEY_USERS",
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for RegistryKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         reject_metacharacters(&s).map_err(unsafe_value)?;
-        if !REGISTRY_ROOTS.iter().any(|r| s.len() > r.len() && s[..r.len()].eq_ignore_ascii_case(r)) {
+        if !(s.contains('\\') && Hive::split(&s).is_some_and(|(_, rest)| !rest.is_empty())) {
             return Err(serde::de::Error::custom(Check::UnsafeAction.tag(format!(
                 "`{s}` is not a registry key: start it with HKLM\\, HKCU\\, HKCR\\ or HKU\\"
             ))));
@@ -385,7 +410,8 @@ impl<'de> Deserialize<'de> for RegistryValue {
     }
 }
 
-fn parse_registry_number(s: &str) -> Option<u64> {
+/// A `REG_DWORD`/`REG_QWORD` number as rules write it: decimal, or hex after `0x`.
+pub(crate) fn parse_registry_number(s: &str) -> Option<u64> {
     match s.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => s.parse().ok(),
