@@ -180,32 +180,38 @@ pub struct Grams {
     stride: usize,
 }
 
-/// Approximate gram counts: 2^20 saturating counters indexed by a hash of the folded gram.
-struct Counts(Vec<u16>);
-
-impl Counts {
-    fn new() -> Counts {
-        Counts(vec![0; 1 << 20])
-    }
-
-    fn index(folded: u32) -> usize {
-        (folded.wrapping_mul(0x85EB_CA6B) >> 12) as usize
-    }
-
-    fn add(&mut self, bytes: &[u8]) {
-        for at in 0..bytes.len().saturating_sub(3) {
-            let c = &mut self.0[Counts::index(gram_at(bytes, at))];
-            *c = c.saturating_add(1);
-        }
-    }
-
-    fn get(&self, folded: u32) -> u64 {
-        u64::from(self.0[Counts::index(folded)])
-    }
-}
+/// Approximate counts for choosing what to look for, in both filters: 2^20 saturating counters,
+/// indexed by a hash of what is counted (each filter hashes its own keys to a slot below 2^20).
+pub(super) struct Counts(Vec<u16>);
 
 /// How much more one occurrence in the log sample weighs than one in the rules.
 const LOG_WEIGHT: u64 = 64;
+
+impl Counts {
+    pub(super) fn new() -> Counts {
+        Counts(vec![0; 1 << 20])
+    }
+
+    pub(super) fn bump(&mut self, slot: usize) {
+        let c = &mut self.0[slot];
+        *c = c.saturating_add(1);
+    }
+
+    /// How often `slot` was counted in the rules' text and in the log sample, the log weighing more.
+    pub(super) fn frequency(rules: &Counts, log: &Counts, slot: usize) -> u64 {
+        u64::from(rules.0[slot]) + LOG_WEIGHT * u64::from(log.0[slot])
+    }
+}
+
+fn gram_slot(folded: u32) -> usize {
+    (folded.wrapping_mul(0x85EB_CA6B) >> 12) as usize
+}
+
+fn count_grams(counts: &mut Counts, bytes: &[u8]) {
+    for at in 0..bytes.len().saturating_sub(3) {
+        counts.bump(gram_slot(gram_at(bytes, at)));
+    }
+}
 
 fn gram_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) | FOLD
@@ -231,10 +237,10 @@ impl Grams {
     pub fn new(literals: Vec<Literal>, sample: &[&str], log: &[u8]) -> Grams {
         let mut rules = Counts::new();
         for text in sample {
-            rules.add(text.as_bytes());
+            count_grams(&mut rules, text.as_bytes());
         }
         for l in &literals {
-            l.parts.iter().for_each(|p| rules.add(p));
+            l.parts.iter().for_each(|p| count_grams(&mut rules, p));
         }
         // The widest stride every literal's longest part allows: a part of n bytes holds n − 3 grams.
         let stride = literals
@@ -245,7 +251,7 @@ impl Grams {
             .min()
             .unwrap_or(MAX_STRIDE);
         let mut in_log = Counts::new();
-        in_log.add(log);
+        count_grams(&mut in_log, log);
         let mut grams = Grams { bitmap: Vec::new(), table: Table::default(), literals, stride };
         grams.choose(&rules, &in_log);
         grams
@@ -257,7 +263,7 @@ impl Grams {
         let stride = self.stride;
         let mut bitmap = vec![0u64; 1 << (BITS - 6)];
         let mut owners: FxHashMap<u32, Vec<Owner>> = FxHashMap::default();
-        let frequency = |g: u32| rules.get(g) + LOG_WEIGHT * log.get(g);
+        let frequency = |g: u32| Counts::frequency(rules, log, gram_slot(g));
         for (id, l) in self.literals.iter().enumerate() {
             let runs = l.parts.iter().enumerate().flat_map(|(p, bytes)| {
                 let last = bytes.len().saturating_sub(3 + stride).min(usize::from(u16::MAX));

@@ -11,15 +11,13 @@
 
 use rustc_hash::FxHashMap;
 
-use super::grams::{Literal, MIN_LEN, is_word_byte, words_after, words_before};
+use super::grams::{Counts, Literal, MIN_LEN, is_word_byte, words_after, words_before};
 
 /// The bitmap has 2^BITS bits (256 KiB); before it, a small one of 2^SMALL bits (16 KiB) that stays in
 /// the L1 cache turns most words away without touching the big one.
 const BITS: u32 = 21;
 const SMALL: u32 = 17;
 const FOLD8: u64 = 0x2020_2020_2020_2020;
-/// How much more one occurrence in the log sample weighs than one in the rules' text.
-const LOG_WEIGHT: u64 = 64;
 
 /// Where a key sits in a literal.
 #[derive(Debug, Clone, Copy)]
@@ -88,34 +86,20 @@ fn small_bit(key: u64) -> usize {
     (key >> 26) as usize & ((1 << SMALL) - 1)
 }
 
-/// Approximate key counts: 2^20 saturating counters.
-struct Counts(Vec<u16>);
+/// A key's slot in [`Counts`].
+fn count_slot(key: u64) -> usize {
+    (key >> 44) as usize
+}
 
-impl Counts {
-    fn new() -> Counts {
-        Counts(vec![0; 1 << 20])
-    }
-
-    fn slot(key: u64) -> usize {
-        (key >> 44) as usize
-    }
-
-    /// Counts every word and pair of adjacent words of `text`.
-    fn add(&mut self, text: &[u8]) {
-        let mut prev = 0;
-        each_word(text, |s, e| {
-            let h = word_hash(text, s, e);
-            for key in [single_key(h), pair_key(prev, h)] {
-                let c = &mut self.0[Counts::slot(key)];
-                *c = c.saturating_add(1);
-            }
-            prev = h;
-        });
-    }
-
-    fn get(&self, key: u64) -> u64 {
-        u64::from(self.0[Counts::slot(key)])
-    }
+/// Counts every word and pair of adjacent words of `text`.
+fn count_keys(counts: &mut Counts, text: &[u8]) {
+    let mut prev = 0;
+    each_word(text, |s, e| {
+        let h = word_hash(text, s, e);
+        counts.bump(count_slot(single_key(h)));
+        counts.bump(count_slot(pair_key(prev, h)));
+        prev = h;
+    });
 }
 
 impl Words {
@@ -125,10 +109,10 @@ impl Words {
     pub fn new(all: &[Literal], ids: &[u32], sample: &[&str], log: &[u8]) -> Words {
         let mut rules = Counts::new();
         for text in sample {
-            rules.add(text.as_bytes());
+            count_keys(&mut rules, text.as_bytes());
         }
         let mut in_log = Counts::new();
-        in_log.add(log);
+        count_keys(&mut in_log, log);
         let mut bitmap = vec![0u64; 1 << (BITS - 6)];
         let mut small = vec![0u64; 1 << (SMALL - 6)];
         let mut singles = false;
@@ -142,7 +126,7 @@ impl Words {
                 (1..hashes.len()).map(|k| (pair_key(hashes[k - 1], hashes[k]), k)).collect()
             };
             let cost = |&(key, _): &(u64, usize)| {
-                (rules.get(key) + LOG_WEIGHT * in_log.get(key) + 1)
+                (Counts::frequency(&rules, &in_log, count_slot(key)) + 1)
                     * (1 + owners.get(&key).map_or(0, Vec::len) as u64)
             };
             let Some(&(key, last)) = keys.iter().min_by_key(|k| cost(k)) else { continue };
