@@ -116,13 +116,18 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
         Format::Sarif => render::sarif::write(&mut out, &report)?,
     }
     out.flush()?;
-    Ok(if !report.errors.is_empty() {
+    let status = if !report.errors.is_empty() {
         ExitStatus::Error
     } else if found {
         ExitStatus::FOUND
     } else {
         ExitStatus::Success
-    })
+    };
+    drop(report);
+    // The compiled rules and their filter are many small allocations (a fifth of a second to free for
+    // 10,000 rules), and the process ends now: they are left to the operating system.
+    std::mem::forget(scanner);
+    Ok(status)
 }
 
 /// The inputs named: files, every file under a folder (in name order), standard input for `-` or none;

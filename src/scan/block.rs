@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use memchr::{memchr, memchr_iter, memrchr};
 
 use super::Scanner;
+use super::squeeze::Scratch;
 
 /// How many windows of lines before its own lines a block carries: one for a match that started
 /// there, one more for the literals of a candidate that triggered there.
@@ -46,6 +47,8 @@ pub struct Block<'a> {
 pub struct State {
     /// (start, end, literal) found in the block.
     hits: Vec<(usize, usize, u32)>,
+    /// The filter's buffers.
+    scratch: Scratch,
     spans: Vec<Span>,
     /// (rule, line) reported lately, so a match found again from a later window is not counted twice.
     recent: Vec<(u32, i64)>,
@@ -62,7 +65,10 @@ impl Scanner {
         let window = self.window as i64;
         st.hits.clear();
         let hits = &mut st.hits;
-        self.plan.filter.find(bytes, self.window - 1, |start, end, lit| hits.push((start, end, lit)));
+        let max_breaks = self.window - 1;
+        self.plan
+            .filter
+            .find(bytes, max_breaks, &mut st.scratch, |start, end, lit| hits.push((start, end, lit)));
         st.hits.sort_unstable();
 
         // The windows that end on the last line of a literal found (and on the lines after it, when the

@@ -1,35 +1,16 @@
-//! The literal filter `scan` runs over the raw bytes, in one of two designs chosen per scan:
-//!
-//! - the gram filter ([`super::grams`]): a few bytes of each literal, looked at every few bytes. Cheapest
-//!   when the literals' bytes are rare in the log (up to a few thousand rules);
-//! - the word-pair filter ([`super::words`]) for literals of plain words, beside the gram filter for the
-//!   rest (codes, regex literals): every word of the input hashed and each pair of adjacent words looked
-//!   up. A constant cost per word, but it stays low when the log is full of the rules' own words, where
-//!   the gram filter would stop at nearly every word.
-//!
-//! The choice is made on the start of the input (the same sample the filters are tuned with), by what
-//! each design would cost on it: positions or words looked at, plus full comparisons, each weighted by
-//! what it costs on this kind of machine; the word design's cost includes the gram pass it still runs for
-//! codes and regex literals. Without a sample (standard input, or a file that cannot be read ahead) the
-//! word filter is taken for large sets of literals. Both designs find exactly the same occurrences of
-//! the literals `plan` builds (each has a word of [`super::grams::MIN_LEN`] bytes).
+//! The literal filter `scan` runs over the raw bytes: the squeezed-gram filter ([`super::squeeze`]) for
+//! every literal with five word bytes or more, and the raw gram filter ([`super::grams`]) for the few
+//! that have fewer (a regex literal such as `c:\a\b`), which squeezing would leave too short to be
+//! selective. The second pass runs only when such literals exist.
 
 use super::grams::{Grams, Literal};
-use super::words::{self, Words};
-
-/// Relative costs, in nanoseconds on the machine the benchmarks ran on: a position the gram filter
-/// looks at, a word the word filter hashes, a full comparison either one starts.
-const GRAM_POSITION: f64 = 0.7;
-const WORD: f64 = 9.0;
-const CHECK: f64 = 40.0;
-/// Without a sample (standard input), the word filter is taken from this many literals.
-const WORDS_FROM: usize = 2000;
+use super::squeeze::{self, Scratch, Squeeze};
 
 /// The filters over one list of literals; hits carry the index in that list.
 pub struct Filter {
     literals: Vec<Literal>,
-    words: Option<Words>,
-    /// The gram filter and, for each of its literals, the index in `literals`.
+    squeeze: Option<Squeeze>,
+    /// The raw gram filter and, for each of its literals, the index in `literals`.
     grams: Option<(Grams, Vec<u32>)>,
 }
 
@@ -37,62 +18,31 @@ impl Filter {
     /// Filters for `literals`, tuned to `log` (the start of the input) and `sample` (the rules' text).
     pub fn new(literals: Vec<Literal>, sample: &[&str], log: &[u8]) -> Filter {
         let all: Vec<u32> = (0..literals.len() as u32).collect();
-        let (by_words, by_grams): (Vec<u32>, Vec<u32>) =
-            all.iter().partition(|&&i| words::suits(&literals[i as usize]));
-        let grams_of = |ids: &[u32]| {
-            (!ids.is_empty()).then(|| {
-                let own = ids.iter().map(|&i| literals[i as usize].clone()).collect();
-                (Grams::new(own, sample, log), ids.to_vec())
-            })
-        };
-        if by_words.is_empty() {
-            return Filter { grams: grams_of(&all), literals, words: None };
-        }
-        if log.is_empty() {
-            return if literals.len() >= WORDS_FROM {
-                Filter {
-                    words: Some(Words::new(&literals, &by_words, sample, log)),
-                    grams: grams_of(&by_grams),
-                    literals,
-                }
-            } else {
-                Filter { grams: grams_of(&all), literals, words: None }
-            };
-        }
-        let all_grams = grams_of(&all).expect("there are literals");
-        let gram_cost =
-            |g: &Grams| (log.len() / g.stride()) as f64 * GRAM_POSITION + g.flagged(log) as f64 * CHECK;
-        let by_grams_cost = gram_cost(&all_grams.0);
-        // The word filter costs at least its words: when that is already more, it need not be built.
-        if words::count(log) as f64 * WORD >= by_grams_cost {
-            return Filter { grams: Some(all_grams), literals, words: None };
-        }
-        let words = Words::new(&literals, &by_words, sample, log);
-        let (count, hits) = words.probes(log);
-        let rest = grams_of(&by_grams);
-        let by_words_cost =
-            count as f64 * WORD + hits as f64 * CHECK + rest.as_ref().map_or(0.0, |(g, _)| gram_cost(g));
-        if by_words_cost < by_grams_cost {
-            Filter { words: Some(words), grams: rest, literals }
-        } else {
-            Filter { grams: Some(all_grams), literals, words: None }
-        }
+        let (squeezed, raw): (Vec<u32>, Vec<u32>) =
+            all.iter().partition(|&&i| squeeze::suits(&literals[i as usize]));
+        let grams = (!raw.is_empty()).then(|| {
+            let own = raw.iter().map(|&i| literals[i as usize].clone()).collect();
+            (Grams::new(own, sample, log), raw)
+        });
+        let squeeze = (!squeezed.is_empty()).then(|| Squeeze::new(&literals, &squeezed, sample, log));
+        Filter { literals, squeeze, grams }
     }
 
     pub fn literals(&self) -> &[Literal] {
         &self.literals
     }
 
-    /// Whether the word-pair filter was chosen.
-    pub fn by_words(&self) -> bool {
-        self.words.is_some()
-    }
-
     /// Calls `found(start, end, literal)` for every occurrence of a literal in `hay` whose separators
     /// hold at most `max_breaks` line breaks (in no particular order).
-    pub fn find(&self, hay: &[u8], max_breaks: usize, mut found: impl FnMut(usize, usize, u32)) {
-        if let Some(w) = &self.words {
-            w.find(hay, max_breaks, &self.literals, &mut found);
+    pub fn find(
+        &self,
+        hay: &[u8],
+        max_breaks: usize,
+        scratch: &mut Scratch,
+        mut found: impl FnMut(usize, usize, u32),
+    ) {
+        if let Some(s) = &self.squeeze {
+            s.find(hay, max_breaks, &self.literals, scratch, &mut found);
         }
         if let Some((g, ids)) = &self.grams {
             g.find(hay, max_breaks, |s, e, i| found(s, e, ids[i as usize]));
@@ -110,26 +60,23 @@ mod tests {
 
     fn hits(f: &Filter, hay: &str) -> Vec<(usize, usize, u32)> {
         let mut v = Vec::new();
-        f.find(hay.as_bytes(), 0, |s, e, id| v.push((s, e, id)));
+        f.find(hay.as_bytes(), 0, &mut Scratch::default(), |s, e, id| v.push((s, e, id)));
         v.sort_unstable();
         v
     }
 
-    /// The filter of one design, whatever the costs say, tuned to `log`.
-    fn forced(literals: &[Literal], by_words: bool, log: &[u8]) -> Filter {
-        let all: Vec<u32> = (0..literals.len() as u32).collect();
-        let (w, g): (Vec<u32>, Vec<u32>) =
-            all.iter().partition(|&&i| by_words && words::suits(&literals[i as usize]));
-        let own = |ids: &[u32]| ids.iter().map(|&i| literals[i as usize].clone()).collect::<Vec<_>>();
+    /// The filter with every literal in the raw gram filter, tuned to `log`.
+    fn all_raw(literals: &[Literal], log: &[u8]) -> Filter {
+        let ids = (0..literals.len() as u32).collect();
         Filter {
-            words: (!w.is_empty()).then(|| Words::new(literals, &w, &[], log)),
-            grams: (!g.is_empty()).then(|| (Grams::new(own(&g), &[], log), g.clone())),
+            squeeze: None,
+            grams: Some((Grams::new(literals.to_vec(), &[], log), ids)),
             literals: literals.to_vec(),
         }
     }
 
     #[test]
-    fn both_designs_find_exactly_the_same_occurrences_in_a_mixed_text() {
+    fn the_squeezed_and_the_raw_filter_find_exactly_the_same_occurrences_in_a_mixed_text() {
         let long = "w".repeat(70);
         let longer = format!("{long} is the word {long}");
         let texts = [
@@ -187,9 +134,16 @@ mod tests {
         // Tuned to the text itself (so the rarest pair, not the first, keys each phrase) and untuned.
         for (log, max_breaks) in [(hay.as_bytes(), 0), (hay.as_bytes(), 1), (&[][..], 3)] {
             let mut a = Vec::new();
-            forced(&literals, true, log).find(hay.as_bytes(), max_breaks, |s, e, id| a.push((s, e, id)));
+            let mut scratch = Scratch::default();
+            Filter::new(literals.clone(), &[], log).find(
+                hay.as_bytes(),
+                max_breaks,
+                &mut scratch,
+                |s, e, id| a.push((s, e, id)),
+            );
             let mut b = Vec::new();
-            forced(&literals, false, log).find(hay.as_bytes(), max_breaks, |s, e, id| b.push((s, e, id)));
+            all_raw(&literals, log)
+                .find(hay.as_bytes(), max_breaks, &mut scratch, |s, e, id| b.push((s, e, id)));
             a.sort_unstable();
             b.sort_unstable();
             assert!(a.len() > 100, "the text holds many occurrences ({})", a.len());
@@ -198,22 +152,16 @@ mod tests {
     }
 
     #[test]
-    fn both_designs_find_the_same_and_the_log_decides_between_them() {
+    fn a_literal_with_few_word_bytes_is_looked_for_in_the_raw_bytes() {
         let literals = vec![
             literal("the device is busy now"),
-            literal("refused the connection"),
+            Literal { parts: vec![b"c:\\a\\b".to_vec()], word: false },
             Literal { parts: vec![b"8004011d".to_vec()], word: false },
         ];
-        // A log full of the literals' words: the word filter is cheaper.
-        let busy = "device busy, device ready: device is the connection; refused connection\n".repeat(2000);
-        // A log that shares nothing with them: the gram filter is.
-        let quiet = "2024-01-01 INFO job 42 ok\n".repeat(2000);
-        let by_words = Filter::new(literals.clone(), &[], busy.as_bytes());
-        let by_grams = Filter::new(literals, &[], quiet.as_bytes());
-        assert!(by_words.by_words() && !by_grams.by_words());
-        let hay = "x: The device is busy now, hr=0x8004011D; server refused the\nconnection";
-        let want = [(3, 25, 0), (32, 40, 2)];
-        assert_eq!(hits(&by_words, hay), want);
-        assert_eq!(hits(&by_grams, hay), want);
+        let f = Filter::new(literals, &[], &[]);
+        assert!(f.squeeze.is_some());
+        assert_eq!(f.grams.as_ref().map(|(_, ids)| ids.clone()), Some(vec![1]));
+        let hay = "x: The device is busy now, at C:\\A\\B hr=0x8004011D";
+        assert_eq!(hits(&f, hay), [(3, 25, 0), (30, 36, 1), (42, 50, 2)]);
     }
 }

@@ -1,9 +1,9 @@
 //! `kbx scan`: every known problem in logs of any size.
 //!
-//! The input is read in blocks of whole lines ([`job`]); a literal filter ([`filter`]: [`grams`] or
-//! [`words`], planned by [`plan`] and tuned to the start of the input) finds the few lines that may hold
-//! a symptom, and the engine's
-//! exact tier confirms them on a window of lines ([`block`]), so messages that span lines still match. Plain files are cut into segments that the
+//! The input is read in blocks of whole lines ([`job`]); a literal filter ([`filter`]: [`squeeze`], and
+//! [`grams`] for literals with few word bytes; planned by [`plan`] and tuned to the start of the input)
+//! finds the few lines that may hold a symptom, and the engine's exact tier confirms them on a window of
+//! lines ([`block`]), so messages that span lines still match. Plain files are cut into segments that the
 //! cores scan in parallel; matches come back in input order, each as soon as everything before it is
 //! done. Pure: matches and problems go to a callback, nothing is printed.
 
@@ -12,8 +12,8 @@ pub mod filter;
 pub mod grams;
 pub mod job;
 pub mod plan;
+pub mod squeeze;
 pub mod summary;
-pub mod words;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

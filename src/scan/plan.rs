@@ -5,8 +5,8 @@
 //! - A phrase (or a code name): a run of its words, as a word literal. The engine matches a phrase word
 //!   for word with anything but letters and digits between them, so every match holds each of its parts
 //!   (between placeholders) that way, line breaks included. The run is the part's longest stretch of
-//!   ASCII words, of the part whose run has the longest word (the filter needs five bytes in one word, and
-//!   goes fastest when every literal has seven).
+//!   ASCII words, of the part whose run has the longest word (a literal needs five bytes in one word, so
+//!   that either filter can take it), then the most letters (the longer the run, the rarer its grams).
 //! - A regex: the literals `engine::literal` extracted (every match holds one).
 //! - A numeric code: the digits of every written form the engine reads (hex with or without `0x` and
 //!   leading zeros, signed and unsigned decimal).

@@ -1,0 +1,787 @@
+//! The filter for thousands of literals at about a byte a nanosecond: the input is *squeezed* to its word
+//! bytes (ASCII letters, digits, `_`, folded to lower case; everything between words dropped), and long
+//! grams of that squeezed text are looked up at every few bytes.
+//!
+//! Squeezing is what lets a gram span words. A phrase matches with any separators between its words
+//! (`MAPI.Session`, `failed to\r\n create`), so in the raw bytes only grams inside one word are safe, and
+//! a log that uses the rules' own words (`connection`, `exchange`, `information` on every line) sends a
+//! filter of in-word grams to a full comparison at a fifth of its words. Squeezed, the phrase is one
+//! run of bytes (`failedtocreatemapisession`) wherever its words stand, and an 8-byte gram across two
+//! words (`dtocreat`) is as rare as the pair of words.
+//!
+//! Each literal is represented by a run of `stride` consecutive grams of its squeezed key, chosen to be
+//! rare in the start of the log and in the rules' text; the scan looks at the gram at every stride-th
+//! squeezed byte, so exactly one gram of the run is looked at wherever the literal occurs. Keys of 11
+//! bytes or more take 8-byte grams every 4 bytes; shorter ones 4-byte grams every 4 bytes (7 bytes or
+//! more) or every 2 (5 or 6). A gram that passes a small Bloom filter is looked up exactly, and each
+//! literal that owns it is compared in full in the raw bytes, where word edges and line breaks are
+//! checked.
+
+use rustc_hash::FxHashMap;
+
+use super::grams::{Counts, Literal, is_word_byte, words_after};
+
+/// Fewest squeezed bytes a literal needs here (the rest go to the raw gram filter).
+pub const MIN_KEY: usize = 5;
+
+/// Squeezed bytes looked up at a time.
+const BATCH: usize = 64;
+
+/// Squeezed bytes past the end, zero, so that the last batch's grams can be loaded whole.
+const PAD: usize = BATCH + 8;
+
+/// How raw bytes map to squeezed ones: a word byte folded (letters to lower case, `_` to 0x7f).
+#[inline(always)]
+fn fold(b: u8) -> u8 {
+    b | 0x20
+}
+
+/// The squeezed key of a literal: its word bytes, folded, and how many bytes come before the first.
+fn key_of(l: &Literal) -> (Vec<u8>, usize) {
+    let mut key = Vec::new();
+    let mut lead = None;
+    let mut at = 0;
+    for part in &l.parts {
+        for &b in part {
+            if is_word_byte(b) {
+                key.push(fold(b));
+                lead.get_or_insert(at);
+            }
+            at += 1;
+        }
+    }
+    (key, lead.unwrap_or(0))
+}
+
+/// Whether the literal can be looked for here: one with fewer word bytes goes to the raw gram filter.
+pub fn suits(l: &Literal) -> bool {
+    l.parts.iter().flatten().filter(|&&b| is_word_byte(b)).count() >= MIN_KEY
+}
+
+/// Reusable buffers for one thread's scan.
+#[derive(Default)]
+pub struct Scratch {
+    /// The squeezed text, then [`PAD`] zero bytes.
+    squeezed: Vec<u8>,
+    /// Squeezed bytes before each 64-byte chunk of the raw text, and the total at the end.
+    before: Vec<u32>,
+}
+
+impl Scratch {
+    /// Squeezes `hay`.
+    fn fill(&mut self, hay: &[u8]) {
+        self.squeezed.clear();
+        self.before.clear();
+        self.squeezed.reserve(hay.len() + 2 * PAD);
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("ssse3") && std::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has the features the function is compiled for.
+            unsafe { simd::squeeze(hay, &mut self.squeezed, &mut self.before) };
+            self.squeezed.resize(self.squeezed.len() + PAD, 0);
+            return;
+        }
+        self.fill_portable(hay);
+    }
+
+    /// [`Scratch::fill`] a byte at a time.
+    fn fill_portable(&mut self, hay: &[u8]) {
+        self.squeezed.clear();
+        self.before.clear();
+        for chunk in hay.chunks(64) {
+            self.before.push(self.squeezed.len() as u32);
+            self.squeezed.extend(chunk.iter().filter(|&&b| is_word_byte(b)).map(|&b| fold(b)));
+        }
+        self.before.push(self.squeezed.len() as u32);
+        self.squeezed.resize(self.squeezed.len() + PAD, 0);
+    }
+
+    /// Squeezed bytes (without the padding).
+    fn len(&self) -> usize {
+        self.squeezed.len() - PAD
+    }
+
+    /// The raw position of squeezed byte `at` (< [`Scratch::len`]).
+    fn raw(&self, hay: &[u8], at: usize) -> usize {
+        let chunk = self.before.partition_point(|&b| b as usize <= at) - 1;
+        let mut skip = at - self.before[chunk] as usize;
+        let start = chunk * 64;
+        for (i, &b) in hay[start..].iter().enumerate() {
+            if is_word_byte(b) {
+                if skip == 0 {
+                    return start + i;
+                }
+                skip -= 1;
+            }
+        }
+        unreachable!("squeezed byte {at} lies in chunk {chunk}")
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_storeu_si128,
+    };
+
+    /// For each 8-bit mask, the shuffle that gathers the masked bytes of the low (`[0]`) or high (`[1]`)
+    /// half of 16 to the front.
+    static GATHER: [[[u8; 16]; 256]; 2] = gather();
+
+    const fn gather() -> [[[u8; 16]; 256]; 2] {
+        let mut t = [[[0x80u8; 16]; 256]; 2];
+        let mut half = 0;
+        while half < 2 {
+            let mut m = 0;
+            while m < 256 {
+                let (mut bit, mut n) = (0, 0);
+                while bit < 8 {
+                    if m & (1 << bit) != 0 {
+                        t[half][m][n] = (8 * half + bit) as u8;
+                        n += 1;
+                    }
+                    bit += 1;
+                }
+                m += 1;
+            }
+            half += 1;
+        }
+        t
+    }
+
+    /// Word bytes of `v` as a 16-bit mask.
+    #[inline(always)]
+    unsafe fn word_mask(v: __m128i) -> u32 {
+        // SAFETY (of the intrinsics): SSE2 is part of x86-64.
+        unsafe {
+            let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+            let alpha = _mm_and_si128(
+                _mm_cmpgt_epi8(lower, _mm_set1_epi8(b'a' as i8 - 1)),
+                _mm_cmplt_epi8(lower, _mm_set1_epi8(b'z' as i8 + 1)),
+            );
+            let digit = _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8(b'0' as i8 - 1)),
+                _mm_cmplt_epi8(v, _mm_set1_epi8(b'9' as i8 + 1)),
+            );
+            let underscore = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8));
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), underscore)) as u32
+        }
+    }
+
+    /// Appends the folded word bytes of `hay` to `out` (which has room for `hay.len() + 32` bytes) and
+    /// the squeezed count before each 64-byte chunk to `before`, then the total.
+    #[target_feature(enable = "ssse3,popcnt")]
+    pub unsafe fn squeeze(hay: &[u8], out: &mut Vec<u8>, before: &mut Vec<u32>) {
+        assert!(out.is_empty() && out.capacity() >= hay.len() + 32);
+        let dst = out.as_mut_ptr();
+        let mut j = 0usize;
+        let mut at = 0;
+        while at < hay.len() {
+            before.push(j as u32);
+            let end = (at + 64).min(hay.len());
+            while at + 16 <= end {
+                // SAFETY: 16 bytes of `hay` are read at `at`; each store writes 16 bytes at `j`, and
+                // j ≤ at < hay.len(), so within the capacity; only the first j bytes are kept.
+                unsafe {
+                    let v = _mm_loadu_si128(hay.as_ptr().add(at).cast());
+                    let m = word_mask(v);
+                    let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                    let (lo, hi) = ((m & 0xff) as usize, (m >> 8) as usize);
+                    let g = _mm_loadu_si128(GATHER[0][lo].as_ptr().cast());
+                    _mm_storeu_si128(dst.add(j).cast(), _mm_shuffle_epi8(folded, g));
+                    j += lo.count_ones() as usize;
+                    let g = _mm_loadu_si128(GATHER[1][hi].as_ptr().cast());
+                    _mm_storeu_si128(dst.add(j).cast(), _mm_shuffle_epi8(folded, g));
+                    j += hi.count_ones() as usize;
+                }
+                at += 16;
+            }
+            while at < end {
+                let b = hay[at];
+                // SAFETY: j ≤ at < capacity.
+                unsafe { dst.add(j).write(super::fold(b)) };
+                j += usize::from(super::is_word_byte(b));
+                at += 1;
+            }
+        }
+        before.push(j as u32);
+        // SAFETY: the first j bytes were written above.
+        unsafe { out.set_len(j) };
+    }
+}
+
+/// A gram of the squeezed text as a number: 8 bytes from `at`, little-endian.
+#[inline(always)]
+fn gram8(bytes: &[u8; BATCH + 8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// The low four bytes of a gram: a 4-byte gram (never a valid 8-byte one, whose bytes are never 0).
+const LOW4: u64 = 0xffff_ffff;
+
+/// A Bloom filter of two bits in one 64-bit word, for the 8-byte grams (about 32 bits a key, so that it
+/// stays under a tenth full, up to 256 KiB, which a core's L2 cache holds beside the buffers).
+struct Bloom {
+    words: Vec<u64>,
+    shift: u32,
+}
+
+impl Bloom {
+    fn new(keys: usize) -> Bloom {
+        let words = (keys / 2).next_power_of_two().clamp(16, 1 << 15);
+        Bloom { words: vec![0; words], shift: 64 - words.trailing_zeros() }
+    }
+
+    /// The word and the two bits of a key: the word from the product's top bits, the bits from the
+    /// middle ones (both well mixed; the low bits of a product depend only on the low bits of the key).
+    #[inline(always)]
+    fn place(&self, key: u64) -> (usize, u64) {
+        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let bits = (1u64 << ((h >> 32) & 63)) | (1u64 << ((h >> 38) & 63));
+        ((h >> self.shift) as usize & (self.words.len() - 1), bits)
+    }
+
+    fn insert(&mut self, key: u64) {
+        let (w, bits) = self.place(key);
+        self.words[w] |= bits;
+    }
+
+    #[inline(always)]
+    fn maybe(&self, key: u64) -> bool {
+        let (w, bits) = self.place(key);
+        self.words[w] & bits == bits
+    }
+}
+
+/// A bitmap of one bit a key, for the few 4-byte grams: 64 bits a key, up to 16 KiB (the L1 cache).
+struct Bits {
+    words: Vec<u64>,
+    shift: u32,
+}
+
+impl Bits {
+    fn new(keys: usize) -> Bits {
+        let words = keys.next_power_of_two().clamp(16, 1 << 11);
+        Bits { words: vec![0; words], shift: 64 - (64 * words).trailing_zeros() }
+    }
+
+    #[inline(always)]
+    fn place(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize & (64 * self.words.len() - 1)
+    }
+
+    fn insert(&mut self, key: u64) {
+        let b = self.place(key);
+        self.words[b / 64] |= 1 << (b % 64);
+    }
+
+    #[inline(always)]
+    fn maybe(&self, key: u64) -> bool {
+        let b = self.place(key);
+        self.words[b / 64] & (1 << (b % 64)) != 0
+    }
+}
+
+/// A literal's gram: the gram, which literal, and where the gram starts in its squeezed key.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    gram: u64,
+    literal: u32,
+    offset: u32,
+}
+
+/// The owners of every gram, flat: an open-addressing table from a gram to its owners, which are stored
+/// together.
+struct Table {
+    /// (gram, first owner, owners); gram 0 is an empty slot (a gram of a key is never 0).
+    slots: Vec<(u64, u32, u32)>,
+    owners: Vec<Owner>,
+}
+
+impl Table {
+    fn new(mut owners: Vec<Owner>) -> Table {
+        owners.sort_by_key(|o| (o.gram, o.literal, o.offset));
+        owners.dedup_by_key(|o| (o.gram, o.literal, o.offset));
+        let distinct = owners.chunk_by(|a, b| a.gram == b.gram).count();
+        let size = (distinct + distinct / 2).next_power_of_two().max(16);
+        let mut slots = vec![(0u64, 0u32, 0u32); size];
+        let mut first = 0;
+        for run in owners.chunk_by(|a, b| a.gram == b.gram) {
+            let gram = run[0].gram;
+            let mut at = Table::home(gram, size);
+            while slots[at].0 != 0 {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = (gram, first as u32, run.len() as u32);
+            first += run.len();
+        }
+        Table { slots, owners }
+    }
+
+    fn home(gram: u64, size: usize) -> usize {
+        (gram.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 40) as usize & (size - 1)
+    }
+
+    /// The owners of `gram`.
+    #[inline]
+    fn get(&self, gram: u64) -> &[Owner] {
+        let size = self.slots.len();
+        let mut at = Table::home(gram, size);
+        loop {
+            match self.slots[at] {
+                (g, first, n) if g == gram => return &self.owners[first as usize..(first + n) as usize],
+                (0, _, _) => return &[],
+                _ => at = (at + 1) & (size - 1),
+            }
+        }
+    }
+}
+
+/// Where a literal's squeezed key is kept, and how many raw bytes come before its first word byte.
+#[derive(Debug, Clone, Copy, Default)]
+struct Key {
+    at: u32,
+    len: u32,
+    lead: u32,
+}
+
+/// The compiled filter over some of the literals (those that [`suits`]).
+pub struct Squeeze {
+    /// 8-byte grams every 8 squeezed bytes, for keys of [`LONG`] bytes or more.
+    long: Option<Bloom>,
+    /// 4-byte grams every `stride` bytes for the shorter keys: 4 when they all have 7 bytes, else 2.
+    short: Option<(Bits, usize)>,
+    /// Each gram with the four key bytes after it, or else before it, or else alone ([`Side`]): a gram
+    /// that passed is looked up in the table only when its neighbours in the text can be a key's.
+    context: Bloom,
+    table: Table,
+    /// Per literal of the caller's list (unused for those not here).
+    keys: Vec<Key>,
+    key_bytes: Vec<u8>,
+}
+
+/// Which neighbours of a gram a context key holds.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    After = 1,
+    Before = 2,
+    /// The key has four bytes on neither side of the gram.
+    Alone = 3,
+}
+
+/// A gram with four neighbouring bytes, as a key of the context filter.
+#[inline(always)]
+fn context_key(gram: u64, next: u32, side: Side) -> u64 {
+    (gram.rotate_left(29) ^ u64::from(next).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ side as u64)
+        .wrapping_mul(0x1656_67B1_9E37_79F9)
+}
+
+/// The context key of the gram of `n` bytes at `at` of `key`.
+fn context_of(key: &[u8], at: usize, n: usize, gram: u64) -> u64 {
+    let four = |i: usize| u32::from_le_bytes(key[i..i + 4].try_into().expect("4 bytes"));
+    if at + n + 4 <= key.len() {
+        context_key(gram, four(at + n), Side::After)
+    } else if at >= 4 {
+        context_key(gram, four(at - 4), Side::Before)
+    } else {
+        context_key(gram, 0, Side::Alone)
+    }
+}
+
+/// Keys of this many squeezed bytes or more are looked for by 8-byte grams: a run of 8 of them.
+const LONG: usize = 15;
+
+/// Counts the squeezed 8- and 4-byte grams of `text` (already squeezed).
+fn count_grams(long: &mut Counts, short: &mut Counts, text: &[u8]) {
+    for w in text.windows(4) {
+        short.bump(slot(u64::from(u32::from_le_bytes(w.try_into().expect("4 bytes")))));
+    }
+    for w in text.windows(8) {
+        long.bump(slot(u64::from_le_bytes(w.try_into().expect("8 bytes"))));
+    }
+}
+
+/// A gram's slot in [`Counts`].
+fn slot(gram: u64) -> usize {
+    (gram.wrapping_mul(0xA076_1D64_78BD_642F) >> 44) as usize
+}
+
+fn squeezed(text: &[u8]) -> Vec<u8> {
+    text.iter().filter(|&&b| is_word_byte(b)).map(|&b| fold(b)).collect()
+}
+
+/// The gram of `n` bytes (8 or 4) at `at` of a key, as the scan computes it.
+fn gram_of(key: &[u8], at: usize, n: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b[..n].copy_from_slice(&key[at..at + n]);
+    u64::from_le_bytes(b)
+}
+
+impl Squeeze {
+    /// A filter for `literals` (indices into the caller's list, each one that [`suits`]), its grams
+    /// chosen by how rare they are in `log` (the start of the input), then in `sample` (the rules' text).
+    pub fn new(all: &[Literal], ids: &[u32], sample: &[&str], log: &[u8]) -> Squeeze {
+        let (mut rules_long, mut rules_short) = (Counts::new(), Counts::new());
+        for text in sample {
+            count_grams(&mut rules_long, &mut rules_short, &squeezed(text.as_bytes()));
+        }
+        let (mut log_long, mut log_short) = (Counts::new(), Counts::new());
+        count_grams(&mut log_long, &mut log_short, &squeezed(log));
+
+        let mut keys = vec![Key::default(); all.len()];
+        let mut key_bytes = Vec::new();
+        for &id in ids {
+            let (key, lead) = key_of(&all[id as usize]);
+            keys[id as usize] = Key { at: key_bytes.len() as u32, len: key.len() as u32, lead: lead as u32 };
+            key_bytes.extend(key);
+        }
+        let key = |id: u32| {
+            let k = keys[id as usize];
+            &key_bytes[k.at as usize..(k.at + k.len) as usize]
+        };
+        let short_stride =
+            ids.iter().map(|&i| key(i).len()).filter(|&n| n < LONG).map(|n| if n >= 7 { 4 } else { 2 }).min();
+        // For each gram chosen, how many literals share it (to spread the choices).
+        let mut shared: FxHashMap<u64, u64> = FxHashMap::default();
+        let mut owners = Vec::new();
+        let mut contexts = Vec::new();
+        for &id in ids {
+            let key = key(id);
+            let (n, stride, rules, log) = if key.len() >= LONG {
+                (8, 8, &rules_long, &log_long)
+            } else {
+                (4, short_stride.unwrap_or(4), &rules_short, &log_short)
+            };
+            // What finding each gram of the key would cost, then the cheapest run of `stride` of them.
+            let each: Vec<u64> = (0..=key.len() - n)
+                .map(|at| {
+                    let g = gram_of(key, at, n);
+                    (Counts::frequency(rules, log, slot(g)) + 1) * (1 + shared.get(&g).copied().unwrap_or(0))
+                })
+                .collect();
+            let cost = |&start: &usize| -> u64 { each[start..start + stride].iter().sum() };
+            let Some(best) = (0..=key.len() - (n + stride - 1)).min_by_key(cost) else { continue };
+            for at in best..best + stride {
+                let gram = gram_of(key, at, n);
+                *shared.entry(gram).or_default() += 1;
+                owners.push(Owner { gram, literal: id, offset: at as u32 });
+                contexts.push(context_of(key, at, n, gram));
+            }
+        }
+        let count = |short: bool| owners.iter().filter(|o| (o.gram <= LOW4) == short).count();
+        let (n_long, n_short) = (count(false), count(true));
+        let mut long = (n_long > 0).then(|| Bloom::new(n_long));
+        let mut short = (n_short > 0).then(|| (Bits::new(n_short), short_stride.unwrap_or(4)));
+        for o in &owners {
+            match (&mut long, &mut short) {
+                (Some(b), _) if o.gram > LOW4 => b.insert(o.gram),
+                (_, Some((b, _))) => b.insert(o.gram),
+                _ => unreachable!("a filter for every kind of gram chosen"),
+            }
+        }
+        let mut context = Bloom::new(contexts.len());
+        contexts.iter().for_each(|&c| context.insert(c));
+        key_bytes.extend([0; 8]);
+        Squeeze { long, short, context, table: Table::new(owners), keys, key_bytes }
+    }
+
+    /// Calls `found(start, end, literal)` for every occurrence in `hay` of a literal of this filter whose
+    /// separators hold at most `max_breaks` line breaks.
+    pub fn find(
+        &self,
+        hay: &[u8],
+        max_breaks: usize,
+        literals: &[Literal],
+        scratch: &mut Scratch,
+        found: &mut impl FnMut(usize, usize, u32),
+    ) {
+        scratch.fill(hay);
+        let mut ctx = Ctx { hay, max_breaks, literals, scratch, found };
+        match (self.long.is_some(), self.short.as_ref().map(|s| s.1)) {
+            (true, None) => self.find_by::<true, false, false>(&mut ctx),
+            (true, Some(4)) => self.find_by::<true, true, false>(&mut ctx),
+            (true, Some(_)) => self.find_by::<true, true, true>(&mut ctx),
+            (false, Some(4)) => self.find_by::<false, true, false>(&mut ctx),
+            (false, Some(_)) => self.find_by::<false, true, true>(&mut ctx),
+            (false, None) => {}
+        }
+    }
+
+    fn find_by<const LONG8: bool, const SHORT: bool, const EVERY_2: bool>(
+        &self,
+        ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>,
+    ) {
+        let len = ctx.scratch.len();
+        let mut at = 0;
+        // A batch at a time: the look-ups first, free of branches so that their loads overlap, then the
+        // few grams that passed.
+        while at < len {
+            let bytes: &[u8; BATCH + 8] =
+                ctx.scratch.squeezed[at..at + BATCH + 8].try_into().expect("padded");
+            let (mut long, mut short, mut short2) = (0u32, 0u32, 0u32);
+            if let (true, Some(bloom)) = (LONG8, &self.long) {
+                for k in 0..BATCH / 8 {
+                    long |= u32::from(bloom.maybe(gram8(bytes, 8 * k))) << k;
+                }
+            }
+            if let (true, Some((bits, _))) = (SHORT, &self.short) {
+                for k in 0..BATCH / 4 {
+                    short |= u32::from(bits.maybe(gram8(bytes, 4 * k) & LOW4)) << k;
+                    if EVERY_2 {
+                        short2 |= u32::from(bits.maybe(gram8(bytes, 4 * k + 2) & LOW4)) << k;
+                    }
+                }
+            }
+            for (mut hits, step, offset, mask) in
+                [(long, 8, 0, u64::MAX), (short, 4, 0, LOW4), (short2, 4, 2, LOW4)]
+            {
+                while hits != 0 {
+                    let i = step * hits.trailing_zeros() as usize + offset;
+                    hits &= hits - 1;
+                    self.check(ctx, at + i, gram8(bytes, i) & mask);
+                }
+            }
+            at += BATCH;
+        }
+    }
+
+    /// Compares each literal that owns `gram`, found at squeezed byte `at`, in full, if the bytes
+    /// around it pass the context filter.
+    #[cold]
+    fn check(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>, at: usize, gram: u64) {
+        let sq = &ctx.scratch.squeezed;
+        let n = if gram > LOW4 { 8 } else { 4 };
+        // The text is padded past any gram's next four bytes.
+        let four = |i: usize| u32::from_le_bytes(sq[i..i + 4].try_into().expect("4 bytes"));
+        let maybe = self.context.maybe(context_key(gram, four(at + n), Side::After))
+            || (at >= 4 && self.context.maybe(context_key(gram, four(at - 4), Side::Before)))
+            || self.context.maybe(context_key(gram, 0, Side::Alone));
+        if !maybe {
+            return;
+        }
+        for o in self.table.get(gram) {
+            let k = self.keys[o.literal as usize];
+            let Some(start) = at.checked_sub(o.offset as usize) else { continue };
+            let key = &self.key_bytes[k.at as usize..(k.at + k.len) as usize];
+            // The first eight bytes at once (the key is followed by 8 bytes, the text by its padding),
+            // then the rest; a key holds no 0 byte, so it never matches into the padding.
+            let n = key.len().min(8);
+            let first = |b: &[u8]| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) << (64 - 8 * n);
+            if first(&sq[start..]) != first(&self.key_bytes[k.at as usize..])
+                || sq.get(start..start + key.len()) != Some(key)
+            {
+                continue;
+            }
+            let Some(raw) = ctx.scratch.raw(ctx.hay, start).checked_sub(k.lead as usize) else { continue };
+            if let Some(end) = matches_at(ctx.hay, raw, &ctx.literals[o.literal as usize], ctx.max_breaks) {
+                (ctx.found)(raw, end, o.literal);
+            }
+        }
+    }
+}
+
+/// What a scan of one block passes around.
+struct Ctx<'a, F> {
+    hay: &'a [u8],
+    max_breaks: usize,
+    literals: &'a [Literal],
+    scratch: &'a Scratch,
+    found: &'a mut F,
+}
+
+/// The end of `l` when it stands at `start` of `hay` (a word literal: whole words, with at most
+/// `max_breaks` line breaks between them).
+pub(super) fn matches_at(hay: &[u8], start: usize, l: &Literal, max_breaks: usize) -> Option<usize> {
+    let first = l.parts.first()?;
+    let end = start + first.len();
+    if !hay.get(start..end)?.eq_ignore_ascii_case(first) {
+        return None;
+    }
+    if !l.word {
+        return Some(end);
+    }
+    if start > 0 && is_word_byte(hay[start - 1]) {
+        return None;
+    }
+    if l.parts.len() == 1 {
+        return (end == hay.len() || !is_word_byte(hay[end])).then_some(end);
+    }
+    words_after(hay, end, &l.parts[1..], &mut 0, max_breaks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn literal(text: &str) -> Literal {
+        Literal { parts: text.split(' ').map(|w| w.as_bytes().to_vec()).collect(), word: true }
+    }
+
+    fn plain(text: &str) -> Literal {
+        Literal { parts: vec![text.as_bytes().to_vec()], word: false }
+    }
+
+    fn find(literals: &[Literal], hay: &str, log: &str, max_breaks: usize) -> Vec<(usize, usize, u32)> {
+        let ids: Vec<u32> = (0..literals.len() as u32).collect();
+        let s = Squeeze::new(literals, &ids, &[], log.as_bytes());
+        let mut v = Vec::new();
+        s.find(hay.as_bytes(), max_breaks, literals, &mut Scratch::default(), &mut |a, b, id| {
+            v.push((a, b, id))
+        });
+        v.sort_unstable();
+        v
+    }
+
+    /// Every occurrence, by comparing each literal at every position.
+    fn oracle(literals: &[Literal], hay: &str, max_breaks: usize) -> Vec<(usize, usize, u32)> {
+        let mut v = Vec::new();
+        for start in 0..hay.len() {
+            for (id, l) in literals.iter().enumerate() {
+                if let Some(end) = matches_at(hay.as_bytes(), start, l, max_breaks) {
+                    v.push((start, end, id as u32));
+                }
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn squeezing_keeps_folded_word_bytes_and_maps_each_back() {
+        let hay = format!("{}MAPI.Session_x -- é 0x8004011D\r\n{}", "=".repeat(70), "ab ".repeat(40));
+        let mut s = Scratch::default();
+        s.fill(hay.as_bytes());
+        let want: Vec<u8> = squeezed(hay.as_bytes());
+        assert_eq!(&s.squeezed[..s.len()], want.as_slice());
+        assert_eq!(&want[..23], b"mapisession\x7fx0x8004011d");
+        let raws: Vec<usize> = (0..s.len()).map(|i| s.raw(hay.as_bytes(), i)).collect();
+        let words: Vec<usize> = (0..hay.len()).filter(|&i| is_word_byte(hay.as_bytes()[i])).collect();
+        assert_eq!(raws, words);
+        let mut portable = Scratch::default();
+        portable.fill_portable(hay.as_bytes());
+        assert_eq!((&portable.squeezed, &portable.before), (&s.squeezed, &s.before));
+        // Every byte value, at every offset in a chunk of 16.
+        let all: Vec<u8> = (0..=255u8).cycle().take(256 * 17).collect();
+        s.fill(&all);
+        portable.fill_portable(&all);
+        assert_eq!((&portable.squeezed, &portable.before), (&s.squeezed, &s.before));
+    }
+
+    #[test]
+    fn phrases_are_found_across_any_separators_and_in_any_case() {
+        let lits = [literal("failed to create mapi session"), literal("logon")];
+        let hay = "x: FAILED to  create \"MAPI.Session\". logon MAPILogonEx logons";
+        assert_eq!(find(&lits, hay, "", 0), [(3, 34, 0), (37, 42, 1)]);
+        let wrapped = "Failed to\r\n create MAPI.\nSession";
+        assert!(find(&lits, wrapped, "", 1).is_empty(), "two line breaks, one allowed");
+        assert_eq!(find(&lits, wrapped, "", 2), [(0, wrapped.len(), 0)]);
+        for miss in
+            ["failed to create MAPISession", "failedto create mapi session", "failed to create mapi sessions"]
+        {
+            assert!(find(&lits, miss, "", 0).is_empty(), "{miss}");
+        }
+    }
+
+    #[test]
+    fn codes_are_found_as_bytes_with_what_comes_before_their_first_word_byte() {
+        let lits = [plain("-2147221219"), plain("c:\\winnt\\system32"), plain("8004011d")];
+        let hay = "hr=-2147221219 at C:\\WINNT\\System32\\x (0x8004011Dfoo)";
+        assert_eq!(find(&lits, hay, "", 0), [(3, 14, 0), (18, 35, 1), (41, 49, 2)]);
+        assert!(find(&lits, "2147221219 c:winnt\\system32", "", 0).is_empty());
+    }
+
+    #[test]
+    fn every_occurrence_is_found_once_at_any_alignment_and_for_every_key_length() {
+        // Keys of 5 to 13 squeezed bytes cover both gram lengths and both short strides.
+        let texts = ["abcde", "abc def", "logon session", "mapi session lost", "a b c d e f g h i j k l m"];
+        let lits: Vec<Literal> = texts.iter().map(|t| literal(t)).collect();
+        for pad in 0..17 {
+            let mut hay = "-".repeat(pad);
+            for t in texts {
+                hay.push_str(&t.replace(' ', ".").to_uppercase());
+                hay.push_str(" x ");
+                hay.push_str(t);
+                hay.push_str("; ");
+            }
+            let got = find(&lits, &hay, "", 0);
+            assert_eq!(got, oracle(&lits, &hay, 0), "padding {pad}");
+            assert_eq!(got.len(), 2 * texts.len(), "padding {pad}");
+        }
+    }
+
+    #[test]
+    fn a_random_text_of_near_misses_gives_what_comparing_everywhere_gives() {
+        let texts = [
+            "failed to create mapi session",
+            "logon",
+            "device is busy",
+            "the connection refused now",
+            "status_object_name_not_found here",
+            "error error error state",
+        ];
+        let mut lits: Vec<Literal> = texts.iter().map(|t| literal(t)).collect();
+        lits.extend([plain("8004011d"), plain("0x52e"), plain("-2147221219")]);
+        let pieces = [
+            "STATUS_OBJECT_NAME_NOT_FOUND",
+            "here",
+            "error",
+            "state",
+            "Failed",
+            "to",
+            "create",
+            "MAPI",
+            "Session",
+            "logon",
+            "LOGONS",
+            "device",
+            "is",
+            "busy",
+            "the",
+            "connection",
+            "refused",
+            "now",
+            "0x8004011D",
+            "0x52E",
+            "-2147221219",
+            "x",
+        ];
+        let seps = [" ", "  ", ".", ", ", "\r\n", "\n  ", "\"", "_", "é", ""];
+        let mut hay = String::new();
+        let mut state = 7u64;
+        for _ in 0..20_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            hay.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            hay.push_str(seps[(state >> 17) as usize % seps.len()]);
+        }
+        for max_breaks in [0, 1, 3] {
+            // Tuned to the text itself (so the rarest grams, not the first, key each literal) and not.
+            for log in [hay.as_str(), ""] {
+                let got = find(&lits, &hay, log, max_breaks);
+                assert!(got.len() > 100, "the text holds many occurrences ({})", got.len());
+                assert_eq!(got, oracle(&lits, &hay, max_breaks), "up to {max_breaks} line breaks");
+            }
+        }
+    }
+
+    #[test]
+    fn calibration_keys_a_literal_by_grams_the_log_lacks() {
+        let log = "the device is ready; the device is busy? no: device is ready\n".repeat(500);
+        let lits = [literal("the device is busy now")];
+        let s = Squeeze::new(&lits, &[0], &[], log.as_bytes());
+        // `thedeviceisbusynow`: the run of eight grams that ends with the key holds the three the log
+        // lacks (`eisbusyn`, `isbusyno`, `sbusynow`); every other run holds fewer.
+        let offsets: Vec<u32> = s.table.owners.iter().map(|o| o.offset).collect();
+        assert_eq!(offsets.iter().min(), Some(&3), "{offsets:?}");
+        assert_eq!(offsets.iter().max(), Some(&10), "{offsets:?}");
+        let hay = format!("{log}The device is busy now.\n");
+        let mut v = Vec::new();
+        s.find(hay.as_bytes(), 0, &lits, &mut Scratch::default(), &mut |a, b, id| v.push((a, b, id)));
+        assert_eq!(v, [(log.len(), log.len() + 22, 0)]);
+    }
+
+    #[test]
+    fn literals_need_five_word_bytes() {
+        assert!(suits(&literal("mapi session")) && suits(&plain("0x52e")));
+        assert!(!suits(&plain("c:\\a\\b")), "three word bytes");
+        assert!(!suits(&literal("is it")));
+    }
+}
