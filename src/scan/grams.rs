@@ -1,14 +1,13 @@
-//! One pass over raw log bytes that finds every occurrence of thousands of literals, ignoring ASCII case,
-//! at more than a gigabyte a second per core.
+//! The raw gram filter: the literals the squeezed filter ([`super::squeeze`]) cannot take, those with
+//! fewer than five word bytes (a regex literal such as `c:\a\b`), found in the raw bytes ignoring ASCII
+//! case; and what both filters share (the literal type, word edges, calibration counts).
 //!
-//! Automata do not reach that speed with ten thousand literals (a DFA's table outgrows the caches, and a
-//! log shares enough words with the messages to keep it out of its start state), so this is a filter of
-//! the Rabin–Karp family: each literal is represented by [`Grams::stride`] of its 4-byte grams at
-//! consecutive offsets, chosen to be rare; the scan hashes the gram at every stride-th position into a
-//! bitmap (a set bit is a possible literal there), so exactly one gram of every occurrence is looked at.
-//! Positions whose bit is set are checked against the literals that own that gram, byte for byte.
-//! Case is folded by setting bit 5 of every byte, which merges a few punctuation pairs as well; that only
-//! makes the bitmap look at a few more positions, since the final check compares exactly.
+//! A filter of the Rabin–Karp family: each literal is represented by [`Grams::stride`] of its 4-byte
+//! grams at consecutive offsets, chosen to be rare; the scan hashes the gram at every stride-th position
+//! into a bitmap (a set bit is a possible literal there), so exactly one gram of every occurrence is
+//! looked at. Positions whose bit is set are checked against the literals that own that gram, byte for
+//! byte. Case is folded by setting bit 5 of every byte, which merges a few punctuation pairs as well;
+//! that only makes the bitmap look at a few more positions, since the final check compares exactly.
 //!
 //! A *word* literal is a run of words, found wherever they stand as whole words one after another with
 //! anything but letters, digits and `_` between them (spaces, punctuation, quotes, line breaks), which is
@@ -289,11 +288,6 @@ impl Grams {
         self.table = Table::new(owners.into_values().flatten().collect());
     }
 
-    /// The literals.
-    pub fn literals(&self) -> &[Literal] {
-        &self.literals
-    }
-
     /// Every how many bytes a gram is looked at: 4 when every literal has a part of seven bytes or more,
     /// down to 2 when one has only five.
     pub fn stride(&self) -> usize {
@@ -337,18 +331,6 @@ impl Grams {
             }
             at += S;
         }
-    }
-
-    /// How many of the positions the filter looks at in `hay` it would check in full: with
-    /// `hay.len() / stride`, what a pass over text like `hay` costs.
-    pub fn flagged(&self, hay: &[u8]) -> usize {
-        let mut at = 0;
-        let mut n = 0;
-        while at + 4 <= hay.len() {
-            n += usize::from(self.marked(gram_at(hay, at)));
-            at += self.stride;
-        }
-        n
     }
 
     #[inline(always)]
