@@ -30,7 +30,8 @@ const FOLD8: u64 = 0x2020_2020_2020_2020;
 /// A literal to find.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Literal {
-    /// Lower-case ASCII (any other bytes compare exactly): the words of a word literal, else one part.
+    /// Lower-case ASCII (any other bytes compare exactly): the words of a word literal (each starting
+    /// and ending with a word byte, as the engine's words do), else one part.
     pub parts: Vec<Vec<u8>>,
     /// Only as whole words: no ASCII letter, digit or `_` right before or after each part, and between
     /// parts at least one byte that is none of those.
@@ -377,7 +378,7 @@ impl Grams {
 
 /// The start of `words` standing whole, in order, before byte `end` (each followed by a separator), or
 /// `None`; counts the line breaks crossed into `breaks`.
-pub(super) fn words_before(
+fn words_before(
     hay: &[u8],
     mut end: usize,
     words: &[Vec<u8>],

@@ -11,11 +11,11 @@
 //!
 //! Each literal is represented by a run of `stride` consecutive grams of its squeezed key, chosen to be
 //! rare in the start of the log and in the rules' text; the scan looks at the gram at every stride-th
-//! squeezed byte, so exactly one gram of the run is looked at wherever the literal occurs. Keys of 11
-//! bytes or more take 8-byte grams every 4 bytes; shorter ones 4-byte grams every 4 bytes (7 bytes or
-//! more) or every 2 (5 or 6). A gram that passes a small Bloom filter is looked up exactly, and each
-//! literal that owns it is compared in full in the raw bytes, where word edges and line breaks are
-//! checked.
+//! squeezed byte, so exactly one gram of the run is looked at wherever the literal occurs. Keys of 15
+//! bytes or more take 8-byte grams every 8 bytes; shorter ones 4-byte grams every 4 bytes, or every 2
+//! for all of them when one has only 5 or 6. A gram that passes a Bloom filter is tested with the four
+//! bytes beside it in a second one, then looked up exactly, and each literal that owns it is compared
+//! in full in the raw bytes, where word edges and line breaks are checked.
 
 use rustc_hash::FxHashMap;
 
@@ -36,26 +36,19 @@ fn fold(b: u8) -> u8 {
     b | 0x20
 }
 
-/// The squeezed key of a literal: its word bytes, folded, and how many bytes come before the first.
+/// The squeezed key of a literal (one that [`suits`]): its word bytes, folded, and how many bytes of its
+/// first part come before the first of them.
 fn key_of(l: &Literal) -> (Vec<u8>, usize) {
-    let mut key = Vec::new();
-    let mut lead = None;
-    let mut at = 0;
-    for part in &l.parts {
-        for &b in part {
-            if is_word_byte(b) {
-                key.push(fold(b));
-                lead.get_or_insert(at);
-            }
-            at += 1;
-        }
-    }
-    (key, lead.unwrap_or(0))
+    let key = l.parts.iter().flat_map(|p| p.iter().filter(|&&b| is_word_byte(b)).map(|&b| fold(b))).collect();
+    (key, l.parts[0].iter().position(|&b| is_word_byte(b)).expect("suits"))
 }
 
-/// Whether the literal can be looked for here: one with fewer word bytes goes to the raw gram filter.
+/// Whether the literal can be looked for here: it needs [`MIN_KEY`] word bytes, and one in its first
+/// part (the separators after a part are not part of the literal, so the raw start of a key is known
+/// only from a word byte of the first part); the rest go to the raw gram filter.
 pub fn suits(l: &Literal) -> bool {
-    l.parts.iter().flatten().filter(|&&b| is_word_byte(b)).count() >= MIN_KEY
+    l.parts.first().is_some_and(|p| p.iter().any(|&b| is_word_byte(b)))
+        && l.parts.iter().flatten().filter(|&&b| is_word_byte(b)).count() >= MIN_KEY
 }
 
 /// Reusable buffers for one thread's scan.
@@ -180,8 +173,9 @@ mod simd {
             before.push(j as u32);
             let end = (at + 64).min(hay.len());
             while at + 16 <= end {
-                // SAFETY: 16 bytes of `hay` are read at `at`; each store writes 16 bytes at `j`, and
-                // j ≤ at < hay.len(), so within the capacity; only the first j bytes are kept.
+                // SAFETY: 16 bytes of `hay` are read at `at`. The stores write 16 bytes at `j` ≤ `at` and
+                // at `j` + 8 at most, so below hay.len() + 24, within the capacity asserted above; only
+                // the first j bytes are kept.
                 unsafe {
                     let v = _mm_loadu_si128(hay.as_ptr().add(at).cast());
                     let m = word_mask(v);
@@ -216,7 +210,8 @@ fn gram8(bytes: &[u8; BATCH + 8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// The low four bytes of a gram: a 4-byte gram (never a valid 8-byte one, whose bytes are never 0).
+/// The low four bytes of a gram: a 4-byte gram. A key's 8-byte gram is always above it (its bytes are
+/// never 0), but one loaded next to the padding need not be: the pass that found a gram says its length.
 const LOW4: u64 = 0xffff_ffff;
 
 /// A Bloom filter of two bits in one 64-bit word, for the 8-byte grams (about 32 bits a key, so that it
@@ -532,25 +527,23 @@ impl Squeeze {
                     }
                 }
             }
-            for (mut hits, step, offset, mask) in
-                [(long, 8, 0, u64::MAX), (short, 4, 0, LOW4), (short2, 4, 2, LOW4)]
-            {
+            for (mut hits, step, offset, n) in [(long, 8, 0, 8), (short, 4, 0, 4), (short2, 4, 2, 4)] {
+                let mask = if n == 8 { u64::MAX } else { LOW4 };
                 while hits != 0 {
                     let i = step * hits.trailing_zeros() as usize + offset;
                     hits &= hits - 1;
-                    self.check(ctx, at + i, gram8(bytes, i) & mask);
+                    self.check(ctx, at + i, gram8(bytes, i) & mask, n);
                 }
             }
             at += BATCH;
         }
     }
 
-    /// Compares each literal that owns `gram`, found at squeezed byte `at`, in full, if the bytes
-    /// around it pass the context filter.
+    /// Compares each literal that owns `gram` (of `n` bytes), found at squeezed byte `at`, in full, if
+    /// the bytes around it pass the context filter.
     #[cold]
-    fn check(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>, at: usize, gram: u64) {
+    fn check(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>, at: usize, gram: u64, n: usize) {
         let sq = &ctx.scratch.squeezed;
-        let n = if gram > LOW4 { 8 } else { 4 };
         // The text is padded past any gram's next four bytes.
         let four = |i: usize| u32::from_le_bytes(sq[i..i + 4].try_into().expect("4 bytes"));
         let maybe = self.context.maybe(context_key(gram, four(at + n), Side::After))
@@ -691,20 +684,24 @@ mod tests {
 
     #[test]
     fn every_occurrence_is_found_once_at_any_alignment_and_for_every_key_length() {
-        // Keys of 5 to 13 squeezed bytes cover both gram lengths and both short strides.
-        let texts = ["abcde", "abc def", "logon session", "mapi session lost", "a b c d e f g h i j k l m"];
-        let lits: Vec<Literal> = texts.iter().map(|t| literal(t)).collect();
-        for pad in 0..17 {
-            let mut hay = "-".repeat(pad);
-            for t in texts {
-                hay.push_str(&t.replace(' ', ".").to_uppercase());
-                hay.push_str(" x ");
-                hay.push_str(t);
-                hay.push_str("; ");
+        // Keys of 5, 6, 12, 15 and 13 squeezed bytes: both gram lengths; the short keys every 2 bytes
+        // with `abcde` and `abcdef` among them, every 4 without.
+        let all = ["abcde", "abc def", "logon session", "mapi session lost", "a b c d e f g h i j k l m"];
+        for texts in [&all[..], &all[2..]] {
+            let lits: Vec<Literal> = texts.iter().map(|t| literal(t)).collect();
+            // Word bytes before the literals move them to every alignment of the squeezed text.
+            for pad in 0..17 {
+                let mut hay = format!("{} -", "z".repeat(pad));
+                for t in texts {
+                    hay.push_str(&t.replace(' ', ".").to_uppercase());
+                    hay.push_str(" x ");
+                    hay.push_str(t);
+                    hay.push_str("; ");
+                }
+                let got = find(&lits, &hay, "", 0);
+                assert_eq!(got, oracle(&lits, &hay, 0), "padding {pad}");
+                assert_eq!(got.len(), 2 * texts.len(), "padding {pad}");
             }
-            let got = find(&lits, &hay, "", 0);
-            assert_eq!(got, oracle(&lits, &hay, 0), "padding {pad}");
-            assert_eq!(got.len(), 2 * texts.len(), "padding {pad}");
         }
     }
 
@@ -783,5 +780,7 @@ mod tests {
         assert!(suits(&literal("mapi session")) && suits(&plain("0x52e")));
         assert!(!suits(&plain("c:\\a\\b")), "three word bytes");
         assert!(!suits(&literal("is it")));
+        let unanchored = Literal { parts: vec![b"--".to_vec(), b"verbose".to_vec()], word: true };
+        assert!(!suits(&unanchored), "no word byte in the first part to place the key from");
     }
 }
