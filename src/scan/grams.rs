@@ -16,6 +16,8 @@
 
 use rustc_hash::FxHashMap;
 
+use super::table::{Owned, Table};
+
 /// Fewest bytes the longest part of a literal may have: the grams of the smallest stride, 2.
 pub const MIN_LEN: usize = 5;
 
@@ -109,51 +111,9 @@ impl Owner {
     }
 }
 
-/// The owners of every gram, flat: an open-addressing table from a gram to the first of its owners,
-/// which are stored together.
-#[derive(Default)]
-struct Table {
-    /// (gram, first owner); gram 0 is an empty slot (a folded gram is never 0).
-    slots: Vec<(u32, u32)>,
-    owners: Vec<Owner>,
-}
-
-impl Table {
-    fn new(mut owners: Vec<Owner>) -> Table {
-        owners.sort_by_key(|o| (o.gram, o.literal));
-        let distinct = owners.windows(2).filter(|w| w[0].gram != w[1].gram).count() + 1;
-        let size = (distinct + distinct / 2).next_power_of_two().max(16);
-        let mut slots = vec![(0u32, 0u32); size];
-        for (i, o) in owners.iter().enumerate() {
-            if i > 0 && owners[i - 1].gram == o.gram {
-                continue;
-            }
-            let mut at = Table::home(o.gram, size);
-            while slots[at].0 != 0 {
-                at = (at + 1) & (size - 1);
-            }
-            slots[at] = (o.gram, i as u32);
-        }
-        Table { slots, owners }
-    }
-
-    fn home(gram: u32, size: usize) -> usize {
-        (gram.wrapping_mul(0x2C1B_3C6D) >> 7) as usize & (size - 1)
-    }
-
-    /// The owners of `gram`.
-    #[inline]
-    fn get(&self, gram: u32) -> impl Iterator<Item = &Owner> {
-        let size = self.slots.len();
-        let mut at = Table::home(gram, size);
-        let first = loop {
-            match self.slots.get(at) {
-                Some(&(g, first)) if g == gram => break first as usize,
-                Some(&(g, _)) if g != 0 => at = (at + 1) & (size - 1),
-                _ => break self.owners.len(),
-            }
-        };
-        self.owners[first..].iter().take_while(move |o| o.gram == gram)
+impl Owned for Owner {
+    fn gram(&self) -> u64 {
+        u64::from(self.gram)
     }
 }
 
@@ -175,7 +135,7 @@ fn head_at(bytes: &[u8], at: usize) -> (u64, u64) {
 /// The compiled filter.
 pub struct Grams {
     bitmap: Vec<u64>,
-    table: Table,
+    table: Table<Owner>,
     literals: Vec<Literal>,
     stride: usize,
 }
@@ -252,19 +212,17 @@ impl Grams {
             .unwrap_or(MAX_STRIDE);
         let mut in_log = Counts::new();
         count_grams(&mut in_log, log);
-        let mut grams = Grams { bitmap: Vec::new(), table: Table::default(), literals, stride };
-        grams.choose(&rules, &in_log);
-        grams
+        let (bitmap, table) = Grams::choose(&literals, stride, &rules, &in_log);
+        Grams { bitmap, table, literals, stride }
     }
 
     /// Picks each literal's grams: the run of `stride` consecutive grams, in any of its parts, least
     /// frequent in the log sample, then in the rules, and least shared with the literals before it.
-    fn choose(&mut self, rules: &Counts, log: &Counts) {
-        let stride = self.stride;
+    fn choose(literals: &[Literal], stride: usize, rules: &Counts, log: &Counts) -> (Vec<u64>, Table<Owner>) {
         let mut bitmap = vec![0u64; 1 << (BITS - 6)];
         let mut owners: FxHashMap<u32, Vec<Owner>> = FxHashMap::default();
         let frequency = |g: u32| Counts::frequency(rules, log, gram_slot(g));
-        for (id, l) in self.literals.iter().enumerate() {
+        for (id, l) in literals.iter().enumerate() {
             let runs = l.parts.iter().enumerate().flat_map(|(p, bytes)| {
                 let last = bytes.len().saturating_sub(3 + stride).min(usize::from(u16::MAX));
                 (0..=last).filter(move |_| bytes.len() >= 3 + stride).map(move |at| (p, at))
@@ -285,8 +243,7 @@ impl Grams {
                 owners.entry(g).or_default().push(Owner::new(g, l, id as u32, part, at));
             }
         }
-        self.bitmap = bitmap;
-        self.table = Table::new(owners.into_values().flatten().collect());
+        (bitmap, Table::new(owners.into_values().flatten().collect()))
     }
 
     /// Every how many bytes a gram is looked at: 4 when every literal has a part of seven bytes or more,
@@ -349,7 +306,7 @@ impl Grams {
         max_breaks: usize,
         found: &mut impl FnMut(usize, usize, u32),
     ) {
-        for o in self.table.get(folded) {
+        for o in self.table.get(u64::from(folded)) {
             let Some(start) = at.checked_sub(usize::from(o.offset)) else { continue };
             let end = start + o.len as usize;
             if !o.may_match(hay, start, end) {
@@ -519,7 +476,7 @@ mod tests {
     fn calibration_moves_the_grams_off_words_the_log_is_full_of() {
         let log = "server connection: connection to server lost\n".repeat(2000);
         let g = Grams::new(vec![literal("server refused the connection", true)], &[], log.as_bytes());
-        assert!(g.table.owners.iter().all(|o| o.part == 1), "grams inside `refused`");
+        assert!(g.table.owners().iter().all(|o| o.part == 1), "grams inside `refused`");
         let hay = format!("{log}SERVER refused the\nconnection\n{log}");
         let at = log.len();
         assert_eq!(found(&g, &hay, 1), vec![(at, at + 29, 0)]);

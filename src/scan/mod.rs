@@ -14,6 +14,7 @@ pub mod job;
 pub mod plan;
 pub mod squeeze;
 pub mod summary;
+mod table;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

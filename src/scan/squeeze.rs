@@ -20,6 +20,7 @@
 use rustc_hash::FxHashMap;
 
 use super::grams::{Counts, Literal, is_word_byte, words_after};
+use super::table::{Owned, Table};
 
 /// Fewest squeezed bytes a literal needs here (the rest go to the raw gram filter).
 pub const MIN_KEY: usize = 5;
@@ -285,50 +286,9 @@ struct Owner {
     offset: u32,
 }
 
-/// The owners of every gram, flat: an open-addressing table from a gram to its owners, which are stored
-/// together.
-struct Table {
-    /// (gram, first owner, owners); gram 0 is an empty slot (a gram of a key is never 0).
-    slots: Vec<(u64, u32, u32)>,
-    owners: Vec<Owner>,
-}
-
-impl Table {
-    fn new(mut owners: Vec<Owner>) -> Table {
-        owners.sort_by_key(|o| (o.gram, o.literal, o.offset));
-        owners.dedup_by_key(|o| (o.gram, o.literal, o.offset));
-        let distinct = owners.chunk_by(|a, b| a.gram == b.gram).count();
-        let size = (distinct + distinct / 2).next_power_of_two().max(16);
-        let mut slots = vec![(0u64, 0u32, 0u32); size];
-        let mut first = 0;
-        for run in owners.chunk_by(|a, b| a.gram == b.gram) {
-            let gram = run[0].gram;
-            let mut at = Table::home(gram, size);
-            while slots[at].0 != 0 {
-                at = (at + 1) & (size - 1);
-            }
-            slots[at] = (gram, first as u32, run.len() as u32);
-            first += run.len();
-        }
-        Table { slots, owners }
-    }
-
-    fn home(gram: u64, size: usize) -> usize {
-        (gram.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 40) as usize & (size - 1)
-    }
-
-    /// The owners of `gram`.
-    #[inline]
-    fn get(&self, gram: u64) -> &[Owner] {
-        let size = self.slots.len();
-        let mut at = Table::home(gram, size);
-        loop {
-            match self.slots[at] {
-                (g, first, n) if g == gram => return &self.owners[first as usize..(first + n) as usize],
-                (0, _, _) => return &[],
-                _ => at = (at + 1) & (size - 1),
-            }
-        }
+impl Owned for Owner {
+    fn gram(&self) -> u64 {
+        self.gram
     }
 }
 
@@ -349,7 +309,7 @@ pub struct Squeeze {
     /// Each gram with the four key bytes after it, or else before it, or else alone ([`Side`]): a gram
     /// that passed is looked up in the table only when its neighbours in the text can be a key's.
     context: Bloom,
-    table: Table,
+    table: Table<Owner>,
     /// Per literal of the caller's list (unused for those not here).
     keys: Vec<Key>,
     key_bytes: Vec<u8>,
@@ -766,7 +726,7 @@ mod tests {
         let s = Squeeze::new(&lits, &[0], &[], log.as_bytes());
         // `thedeviceisbusynow`: the run of eight grams that ends with the key holds the three the log
         // lacks (`eisbusyn`, `isbusyno`, `sbusynow`); every other run holds fewer.
-        let offsets: Vec<u32> = s.table.owners.iter().map(|o| o.offset).collect();
+        let offsets: Vec<u32> = s.table.owners().iter().map(|o| o.offset).collect();
         assert_eq!(offsets.iter().min(), Some(&3), "{offsets:?}");
         assert_eq!(offsets.iter().max(), Some(&10), "{offsets:?}");
         let hay = format!("{log}The device is busy now.\n");
