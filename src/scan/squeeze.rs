@@ -37,10 +37,15 @@ fn fold(b: u8) -> u8 {
     b | 0x20
 }
 
+/// `bytes` squeezed: its word bytes, folded.
+fn squeezed(bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    bytes.iter().filter(|&&b| is_word_byte(b)).map(|&b| fold(b))
+}
+
 /// The squeezed key of a literal (one that [`suits`]): its word bytes, folded, and how many bytes of its
 /// first part come before the first of them.
 fn key_of(l: &Literal) -> (Vec<u8>, usize) {
-    let key = l.parts.iter().flat_map(|p| p.iter().filter(|&&b| is_word_byte(b)).map(|&b| fold(b))).collect();
+    let key = l.parts.iter().flat_map(|p| squeezed(p)).collect();
     (key, l.parts[0].iter().position(|&b| is_word_byte(b)).expect("suits"))
 }
 
@@ -49,7 +54,7 @@ fn key_of(l: &Literal) -> (Vec<u8>, usize) {
 /// only from a word byte of the first part); the rest go to the raw gram filter.
 pub fn suits(l: &Literal) -> bool {
     l.parts.first().is_some_and(|p| p.iter().any(|&b| is_word_byte(b)))
-        && l.parts.iter().flatten().filter(|&&b| is_word_byte(b)).count() >= MIN_KEY
+        && l.parts.iter().map(|p| squeezed(p).count()).sum::<usize>() >= MIN_KEY
 }
 
 /// Reusable buffers for one thread's scan.
@@ -83,7 +88,7 @@ impl Scratch {
         self.before.clear();
         for chunk in hay.chunks(64) {
             self.before.push(self.squeezed.len() as u32);
-            self.squeezed.extend(chunk.iter().filter(|&&b| is_word_byte(b)).map(|&b| fold(b)));
+            self.squeezed.extend(squeezed(chunk));
         }
         self.before.push(self.squeezed.len() as u32);
         self.squeezed.resize(self.squeezed.len() + PAD, 0);
@@ -223,9 +228,11 @@ struct Bloom {
 }
 
 impl Bloom {
-    fn new(keys: usize) -> Bloom {
-        let words = (keys / 2).next_power_of_two().clamp(16, 1 << 15);
-        Bloom { words: vec![0; words], shift: 64 - words.trailing_zeros() }
+    fn of(keys: &[u64]) -> Bloom {
+        let words = (keys.len() / 2).next_power_of_two().clamp(16, 1 << 15);
+        let mut bloom = Bloom { words: vec![0; words], shift: 64 - words.trailing_zeros() };
+        keys.iter().for_each(|&k| bloom.insert(k));
+        bloom
     }
 
     /// The word and the two bits of a key: the word from the product's top bits, the bits from the
@@ -256,9 +263,11 @@ struct Bits {
 }
 
 impl Bits {
-    fn new(keys: usize) -> Bits {
-        let words = keys.next_power_of_two().clamp(16, 1 << 11);
-        Bits { words: vec![0; words], shift: 64 - (64 * words).trailing_zeros() }
+    fn of(keys: &[u64]) -> Bits {
+        let words = keys.len().next_power_of_two().clamp(16, 1 << 11);
+        let mut bits = Bits { words: vec![0; words], shift: 64 - (64 * words).trailing_zeros() };
+        keys.iter().for_each(|&k| bits.insert(k));
+        bits
     }
 
     #[inline(always)]
@@ -346,8 +355,9 @@ fn context_of(key: &[u8], at: usize, n: usize, gram: u64) -> u64 {
 /// Keys of this many squeezed bytes or more are looked for by 8-byte grams: a run of 8 of them.
 const LONG: usize = 15;
 
-/// Counts the squeezed 8- and 4-byte grams of `text` (already squeezed).
-fn count_grams(long: &mut Counts, short: &mut Counts, text: &[u8]) {
+/// Counts the 8- and 4-byte grams of `raw` squeezed.
+fn count_grams(long: &mut Counts, short: &mut Counts, raw: &[u8]) {
+    let text: Vec<u8> = squeezed(raw).collect();
     for w in text.windows(4) {
         short.bump(slot(u64::from(u32::from_le_bytes(w.try_into().expect("4 bytes")))));
     }
@@ -359,10 +369,6 @@ fn count_grams(long: &mut Counts, short: &mut Counts, text: &[u8]) {
 /// A gram's slot in [`Counts`].
 fn slot(gram: u64) -> usize {
     (gram.wrapping_mul(0xA076_1D64_78BD_642F) >> 44) as usize
-}
-
-fn squeezed(text: &[u8]) -> Vec<u8> {
-    text.iter().filter(|&&b| is_word_byte(b)).map(|&b| fold(b)).collect()
 }
 
 /// The gram of `n` bytes (8 or 4) at `at` of a key, as the scan computes it.
@@ -378,10 +384,10 @@ impl Squeeze {
     pub fn new(all: &[Literal], ids: &[u32], sample: &[&str], log: &[u8]) -> Squeeze {
         let (mut rules_long, mut rules_short) = (Counts::new(), Counts::new());
         for text in sample {
-            count_grams(&mut rules_long, &mut rules_short, &squeezed(text.as_bytes()));
+            count_grams(&mut rules_long, &mut rules_short, text.as_bytes());
         }
         let (mut log_long, mut log_short) = (Counts::new(), Counts::new());
-        count_grams(&mut log_long, &mut log_short, &squeezed(log));
+        count_grams(&mut log_long, &mut log_short, log);
 
         let mut keys = vec![Key::default(); all.len()];
         let mut key_bytes = Vec::new();
@@ -394,18 +400,23 @@ impl Squeeze {
             let k = keys[id as usize];
             &key_bytes[k.at as usize..(k.at + k.len) as usize]
         };
-        let short_stride =
-            ids.iter().map(|&i| key(i).len()).filter(|&n| n < LONG).map(|n| if n >= 7 { 4 } else { 2 }).min();
+        let short_stride = ids
+            .iter()
+            .map(|&i| key(i).len())
+            .filter(|&n| n < LONG)
+            .map(|n| if n >= 7 { 4 } else { 2 })
+            .min()
+            .unwrap_or(4);
         // For each gram chosen, how many literals share it (to spread the choices).
         let mut shared: FxHashMap<u64, u64> = FxHashMap::default();
         let mut owners = Vec::new();
-        let mut contexts = Vec::new();
+        let (mut long_grams, mut short_grams, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
         for &id in ids {
             let key = key(id);
             let (n, stride, rules, log) = if key.len() >= LONG {
                 (8, 8, &rules_long, &log_long)
             } else {
-                (4, short_stride.unwrap_or(4), &rules_short, &log_short)
+                (4, short_stride, &rules_short, &log_short)
             };
             // What finding each gram of the key would cost, then the cheapest run of `stride` of them.
             let each: Vec<u64> = (0..=key.len() - n)
@@ -420,22 +431,13 @@ impl Squeeze {
                 let gram = gram_of(key, at, n);
                 *shared.entry(gram).or_default() += 1;
                 owners.push(Owner { gram, literal: id, offset: at as u32 });
+                if n == 8 { &mut long_grams } else { &mut short_grams }.push(gram);
                 contexts.push(context_of(key, at, n, gram));
             }
         }
-        let count = |short: bool| owners.iter().filter(|o| (o.gram <= LOW4) == short).count();
-        let (n_long, n_short) = (count(false), count(true));
-        let mut long = (n_long > 0).then(|| Bloom::new(n_long));
-        let mut short = (n_short > 0).then(|| (Bits::new(n_short), short_stride.unwrap_or(4)));
-        for o in &owners {
-            match (&mut long, &mut short) {
-                (Some(b), _) if o.gram > LOW4 => b.insert(o.gram),
-                (_, Some((b, _))) => b.insert(o.gram),
-                _ => unreachable!("a filter for every kind of gram chosen"),
-            }
-        }
-        let mut context = Bloom::new(contexts.len());
-        contexts.iter().for_each(|&c| context.insert(c));
+        let long = (!long_grams.is_empty()).then(|| Bloom::of(&long_grams));
+        let short = (!short_grams.is_empty()).then(|| (Bits::of(&short_grams), short_stride));
+        let context = Bloom::of(&contexts);
         key_bytes.extend([0; 8]);
         Squeeze { long, short, context, table: Table::new(owners), keys, key_bytes }
     }
@@ -603,7 +605,7 @@ mod tests {
         let hay = format!("{}MAPI.Session_x -- é 0x8004011D\r\n{}", "=".repeat(70), "ab ".repeat(40));
         let mut s = Scratch::default();
         s.fill(hay.as_bytes());
-        let want: Vec<u8> = squeezed(hay.as_bytes());
+        let want: Vec<u8> = squeezed(hay.as_bytes()).collect();
         assert_eq!(&s.squeezed[..s.len()], want.as_slice());
         assert_eq!(&want[..23], b"mapisession\x7fx0x8004011d");
         let raws: Vec<usize> = (0..s.len()).map(|i| s.raw(hay.as_bytes(), i)).collect();
