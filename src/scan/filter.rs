@@ -53,10 +53,7 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn literal(text: &str) -> Literal {
-        Literal { parts: text.split(' ').map(|w| w.as_bytes().to_vec()).collect(), word: true }
-    }
+    use crate::scan::grams::mixed_text;
 
     fn hits(f: &Filter, hay: &str) -> Vec<(usize, usize, u32)> {
         let mut v = Vec::new();
@@ -89,8 +86,8 @@ mod tests {
             "error error error state",
             longer.as_str(),
         ];
-        let mut literals: Vec<Literal> = texts.iter().map(|t| literal(t)).collect();
-        literals.push(Literal { parts: vec![b"8004011d".to_vec()], word: false });
+        let mut literals: Vec<Literal> = texts.iter().map(|t| Literal::words(t)).collect();
+        literals.push(Literal::plain("8004011d"));
         // Every literal's words, shuffled with near misses, in many separators, cases and alignments.
         let pieces = [
             "STATUS_OBJECT_NAME_NOT_FOUND",
@@ -120,13 +117,7 @@ mod tests {
             "x",
         ];
         let seps = [" ", "  ", ".", ", ", "\r\n", "\n  ", "\"", "_", "é"];
-        let mut hay = String::new();
-        let mut state = 7u64;
-        for _ in 0..20_000 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            hay.push_str(pieces[(state >> 33) as usize % pieces.len()]);
-            hay.push_str(seps[(state >> 17) as usize % seps.len()]);
-        }
+        let mut hay = mixed_text(&pieces, &seps, 20_000);
         for phrase in texts {
             hay.push_str(phrase);
             hay.push_str("; ");
@@ -154,9 +145,9 @@ mod tests {
     #[test]
     fn a_literal_with_few_word_bytes_is_looked_for_in_the_raw_bytes() {
         let literals = vec![
-            literal("the device is busy now"),
-            Literal { parts: vec![b"c:\\a\\b".to_vec()], word: false },
-            Literal { parts: vec![b"8004011d".to_vec()], word: false },
+            Literal::words("the device is busy now"),
+            Literal::plain("c:\\a\\b"),
+            Literal::plain("8004011d"),
         ];
         let f = Filter::new(literals, &[], &[]);
         assert!(f.squeeze.is_some());

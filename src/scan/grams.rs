@@ -40,6 +40,33 @@ pub struct Literal {
     pub word: bool,
 }
 
+impl Literal {
+    /// A literal compared as bytes, without regard to words.
+    pub fn plain(bytes: impl Into<Vec<u8>>) -> Literal {
+        Literal { parts: vec![bytes.into()], word: false }
+    }
+
+    /// The word literal of the words of `text`, split at spaces.
+    #[cfg(test)]
+    pub fn words(text: &str) -> Literal {
+        Literal { parts: text.split(' ').map(|w| w.as_bytes().to_vec()).collect(), word: true }
+    }
+}
+
+/// `n` of `pieces`, each followed by one of `seps`, in a seeded random order: a text that holds the
+/// literals made of the pieces, and their near misses, at every alignment.
+#[cfg(test)]
+pub(super) fn mixed_text(pieces: &[&str], seps: &[&str], n: usize) -> String {
+    let mut text = String::new();
+    let mut state = 7u64;
+    for _ in 0..n {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+        text.push_str(seps[(state >> 17) as usize % seps.len()]);
+    }
+    text
+}
+
 /// Where a gram sits in a literal, with what a quick first comparison needs, so that the many places
 /// where only the gram or only its word is found are turned away without reading the literal.
 #[derive(Debug, Clone, Copy)]
@@ -395,12 +422,7 @@ mod tests {
     use super::*;
 
     fn literal(text: &str, word: bool) -> Literal {
-        let parts = if word {
-            text.split(' ').map(|w| w.as_bytes().to_vec()).collect()
-        } else {
-            vec![text.as_bytes().to_vec()]
-        };
-        Literal { parts, word }
+        if word { Literal::words(text) } else { Literal::plain(text) }
     }
 
     fn grams(literals: &[(&str, bool)]) -> Grams {

@@ -73,14 +73,14 @@ impl Plan {
                 SymptomKind::Number(code) => {
                     let forms = number_forms(code);
                     if !forms.is_empty() && forms.iter().all(|f| f.len() >= MIN_LEN) {
-                        forms.into_iter().map(plain).collect()
+                        forms.into_iter().map(Literal::plain).collect()
                     } else {
                         Vec::new()
                     }
                 }
                 SymptomKind::Regex(i) => match &set.regexes[*i as usize].literals {
                     Some(ls) if ls.iter().all(|l| l.len() >= MIN_LEN) => {
-                        ls.iter().map(|l| plain(l.as_bytes().to_vec())).collect()
+                        ls.iter().map(|l| Literal::plain(l.as_bytes())).collect()
                     }
                     _ => Vec::new(),
                 },
@@ -101,11 +101,6 @@ impl Plan {
         let filter = Filter::new(builder.literals, &sample, log);
         Plan { filter, targets: builder.targets, spread, unscannable }
     }
-}
-
-/// A literal compared as bytes, without regard to words.
-fn plain(bytes: Vec<u8>) -> Literal {
-    Literal { parts: vec![bytes], word: false }
 }
 
 /// The run of consecutive ASCII words to look for a phrase by: (part, word range). Prefers a run with a

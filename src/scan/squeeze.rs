@@ -567,14 +567,7 @@ pub(super) fn matches_at(hay: &[u8], start: usize, l: &Literal, max_breaks: usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn literal(text: &str) -> Literal {
-        Literal { parts: text.split(' ').map(|w| w.as_bytes().to_vec()).collect(), word: true }
-    }
-
-    fn plain(text: &str) -> Literal {
-        Literal { parts: vec![text.as_bytes().to_vec()], word: false }
-    }
+    use crate::scan::grams::mixed_text;
 
     fn find(literals: &[Literal], hay: &str, log: &str, max_breaks: usize) -> Vec<(usize, usize, u32)> {
         let ids: Vec<u32> = (0..literals.len() as u32).collect();
@@ -623,7 +616,7 @@ mod tests {
 
     #[test]
     fn phrases_are_found_across_any_separators_and_in_any_case() {
-        let lits = [literal("failed to create mapi session"), literal("logon")];
+        let lits = [Literal::words("failed to create mapi session"), Literal::words("logon")];
         let hay = "x: FAILED to  create \"MAPI.Session\". logon MAPILogonEx logons";
         assert_eq!(find(&lits, hay, "", 0), [(3, 34, 0), (37, 42, 1)]);
         let wrapped = "Failed to\r\n create MAPI.\nSession";
@@ -638,7 +631,11 @@ mod tests {
 
     #[test]
     fn codes_are_found_as_bytes_with_what_comes_before_their_first_word_byte() {
-        let lits = [plain("-2147221219"), plain("c:\\winnt\\system32"), plain("8004011d")];
+        let lits = [
+            Literal::plain("-2147221219"),
+            Literal::plain("c:\\winnt\\system32"),
+            Literal::plain("8004011d"),
+        ];
         let hay = "hr=-2147221219 at C:\\WINNT\\System32\\x (0x8004011Dfoo)";
         assert_eq!(find(&lits, hay, "", 0), [(3, 14, 0), (18, 35, 1), (41, 49, 2)]);
         assert!(find(&lits, "2147221219 c:winnt\\system32", "", 0).is_empty());
@@ -650,7 +647,7 @@ mod tests {
         // with `abcde` and `abcdef` among them, every 4 without.
         let all = ["abcde", "abc def", "logon session", "mapi session lost", "a b c d e f g h i j k l m"];
         for texts in [&all[..], &all[2..]] {
-            let lits: Vec<Literal> = texts.iter().map(|t| literal(t)).collect();
+            let lits: Vec<Literal> = texts.iter().map(|t| Literal::words(t)).collect();
             // Word bytes before the literals move them to every alignment of the squeezed text.
             for pad in 0..17 {
                 let mut hay = format!("{} -", "z".repeat(pad));
@@ -677,8 +674,8 @@ mod tests {
             "status_object_name_not_found here",
             "error error error state",
         ];
-        let mut lits: Vec<Literal> = texts.iter().map(|t| literal(t)).collect();
-        lits.extend([plain("8004011d"), plain("0x52e"), plain("-2147221219")]);
+        let mut lits: Vec<Literal> = texts.iter().map(|t| Literal::words(t)).collect();
+        lits.extend([Literal::plain("8004011d"), Literal::plain("0x52e"), Literal::plain("-2147221219")]);
         let pieces = [
             "STATUS_OBJECT_NAME_NOT_FOUND",
             "here",
@@ -704,13 +701,7 @@ mod tests {
             "x",
         ];
         let seps = [" ", "  ", ".", ", ", "\r\n", "\n  ", "\"", "_", "é", ""];
-        let mut hay = String::new();
-        let mut state = 7u64;
-        for _ in 0..20_000 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            hay.push_str(pieces[(state >> 33) as usize % pieces.len()]);
-            hay.push_str(seps[(state >> 17) as usize % seps.len()]);
-        }
+        let hay = mixed_text(&pieces, &seps, 20_000);
         for max_breaks in [0, 1, 3] {
             // Tuned to the text itself (so the rarest grams, not the first, key each literal) and not.
             for log in [hay.as_str(), ""] {
@@ -724,7 +715,7 @@ mod tests {
     #[test]
     fn calibration_keys_a_literal_by_grams_the_log_lacks() {
         let log = "the device is ready; the device is busy? no: device is ready\n".repeat(500);
-        let lits = [literal("the device is busy now")];
+        let lits = [Literal::words("the device is busy now")];
         let s = Squeeze::new(&lits, &[0], &[], log.as_bytes());
         // `thedeviceisbusynow`: the run of eight grams that ends with the key holds the three the log
         // lacks (`eisbusyn`, `isbusyno`, `sbusynow`); every other run holds fewer.
@@ -739,9 +730,9 @@ mod tests {
 
     #[test]
     fn literals_need_five_word_bytes() {
-        assert!(suits(&literal("mapi session")) && suits(&plain("0x52e")));
-        assert!(!suits(&plain("c:\\a\\b")), "three word bytes");
-        assert!(!suits(&literal("is it")));
+        assert!(suits(&Literal::words("mapi session")) && suits(&Literal::plain("0x52e")));
+        assert!(!suits(&Literal::plain("c:\\a\\b")), "three word bytes");
+        assert!(!suits(&Literal::words("is it")));
         let unanchored = Literal { parts: vec![b"--".to_vec(), b"verbose".to_vec()], word: true };
         assert!(!suits(&unanchored), "no word byte in the first part to place the key from");
     }
