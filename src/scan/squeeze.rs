@@ -148,6 +148,36 @@ mod simd {
         t
     }
 
+    /// Bit k: whether the 4-byte gram at `4 * k` of the 64 bytes at `at` is set in the bitmap `words`
+    /// under [`super::Bits`]' hash.
+    ///
+    /// # Safety
+    /// AVX2 is enabled, 64 bytes can be read at `at`, and `words` has `1 << (32 - shift - 5)` words.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn four_grams(at: *const u8, words: &[u32], shift: u32) -> u32 {
+        use std::arch::x86_64::{
+            _mm_cvtsi32_si128, _mm256_andnot_si256, _mm256_castsi256_ps, _mm256_i32gather_epi32,
+            _mm256_loadu_si256, _mm256_movemask_ps, _mm256_mullo_epi32, _mm256_set1_epi32, _mm256_sllv_epi32,
+            _mm256_srl_epi32, _mm256_srli_epi32,
+        };
+        let mut mask = 0;
+        for half in 0..2 {
+            // SAFETY: within the 64 bytes at `at`; the gather's indices are below words.len() (the hash
+            // has 32 - shift bits, the index 5 fewer).
+            unsafe {
+                let v = _mm256_loadu_si256(at.add(32 * half).cast());
+                let mul = _mm256_set1_epi32(super::BITS_MUL as i32);
+                let h = _mm256_srl_epi32(_mm256_mullo_epi32(v, mul), _mm_cvtsi32_si128(shift as i32));
+                let w = _mm256_i32gather_epi32::<4>(words.as_ptr().cast(), _mm256_srli_epi32::<5>(h));
+                // The bit to the sign: shifted left by 31 minus its place in the word.
+                let bit = _mm256_sllv_epi32(w, _mm256_andnot_si256(h, _mm256_set1_epi32(31)));
+                mask |= (_mm256_movemask_ps(_mm256_castsi256_ps(bit)) as u32) << (8 * half);
+            }
+        }
+        mask
+    }
+
     /// Word bytes of `v` as a 16-bit mask.
     #[inline(always)]
     unsafe fn word_mask(v: __m128i) -> u32 {
@@ -244,6 +274,16 @@ impl Bloom {
         ((h >> self.shift) as usize & (self.words.len() - 1), bits)
     }
 
+    /// Bit k: whether the 8-byte gram at `8 * k` of the batch may be a key's (k < 8).
+    #[inline(always)]
+    fn batch(&self, bytes: &[u8; BATCH + 8]) -> u32 {
+        let mut mask = 0;
+        for k in 0..BATCH / 8 {
+            mask |= u32::from(self.maybe(gram8(bytes, 8 * k))) << k;
+        }
+        mask
+    }
+
     fn insert(&mut self, key: u64) {
         let (w, bits) = self.place(key);
         self.words[w] |= bits;
@@ -256,34 +296,54 @@ impl Bloom {
     }
 }
 
-/// A bitmap of one bit a key, for the few 4-byte grams: 64 bits a key, up to 16 KiB (the L1 cache).
+/// A bitmap of one bit a key, for the few 4-byte grams: 64 bits a key, up to 16 KiB (the L1 cache). The
+/// hash and the words have 32 bits, so that AVX2 looks up eight grams at once ([`simd::four_grams`]).
 struct Bits {
-    words: Vec<u64>,
+    words: Vec<u32>,
+    /// 32 minus the bits of a bit's index.
     shift: u32,
 }
 
+/// The multiplier of [`Bits`]' hash.
+const BITS_MUL: u32 = 0x9E37_79B1;
+
 impl Bits {
     fn of(keys: &[u64]) -> Bits {
-        let words = keys.len().next_power_of_two().clamp(16, 1 << 11);
-        let mut bits = Bits { words: vec![0; words], shift: 64 - (64 * words).trailing_zeros() };
-        keys.iter().for_each(|&k| bits.insert(k));
+        let words = (2 * keys.len()).next_power_of_two().clamp(32, 1 << 12);
+        let mut bits = Bits { words: vec![0; words], shift: 32 - (32 * words).trailing_zeros() };
+        for &k in keys {
+            let b = bits.place(k as u32);
+            bits.words[b / 32] |= 1 << (b % 32);
+        }
         bits
     }
 
     #[inline(always)]
-    fn place(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize & (64 * self.words.len() - 1)
-    }
-
-    fn insert(&mut self, key: u64) {
-        let b = self.place(key);
-        self.words[b / 64] |= 1 << (b % 64);
+    fn place(&self, key: u32) -> usize {
+        (key.wrapping_mul(BITS_MUL) >> self.shift) as usize
     }
 
     #[inline(always)]
-    fn maybe(&self, key: u64) -> bool {
+    fn maybe(&self, key: u32) -> bool {
         let b = self.place(key);
-        self.words[b / 64] & (1 << (b % 64)) != 0
+        self.words[b / 32] & (1 << (b % 32)) != 0
+    }
+
+    /// Bit k: whether the 4-byte gram at `4 * k + from` of the batch may be a key's (k < 16).
+    #[inline(always)]
+    fn batch<const AVX2: bool>(&self, bytes: &[u8; BATCH + 8], from: usize) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            // SAFETY: AVX2 is true only where the CPU has AVX2 (`Squeeze::find` checks, as do the tests);
+            // the 64 bytes read from `from` ≤ 2 are in the batch's 72.
+            return unsafe { simd::four_grams(bytes[from..].as_ptr(), &self.words, self.shift) };
+        }
+        let mut mask = 0;
+        for k in 0..BATCH / 4 {
+            let at = 4 * k + from;
+            mask |= u32::from(self.maybe(u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4")))) << k;
+        }
+        mask
     }
 }
 
@@ -454,17 +514,40 @@ impl Squeeze {
     ) {
         scratch.fill(hay);
         let mut ctx = Ctx { hay, max_breaks, literals, scratch, found };
-        match (self.long.is_some(), self.short.as_ref().map(|s| s.1)) {
-            (true, None) => self.find_by::<true, false, false>(&mut ctx),
-            (true, Some(4)) => self.find_by::<true, true, false>(&mut ctx),
-            (true, Some(_)) => self.find_by::<true, true, true>(&mut ctx),
-            (false, Some(4)) => self.find_by::<false, true, false>(&mut ctx),
-            (false, Some(_)) => self.find_by::<false, true, true>(&mut ctx),
+        let (long, short) = (self.long.is_some(), self.short.as_ref().map(|s| s.1));
+        #[cfg(target_arch = "x86_64")]
+        if let Some(stride) = short
+            && std::is_x86_feature_detected!("avx2")
+        {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { self.find_avx2(long, stride, &mut ctx) };
+        }
+        match (long, short) {
+            (true, None) => self.find_by::<true, false, false, false>(&mut ctx),
+            (true, Some(4)) => self.find_by::<true, true, false, false>(&mut ctx),
+            (true, Some(_)) => self.find_by::<true, true, true, false>(&mut ctx),
+            (false, Some(4)) => self.find_by::<false, true, false, false>(&mut ctx),
+            (false, Some(_)) => self.find_by::<false, true, true, false>(&mut ctx),
             (false, None) => {}
         }
     }
 
-    fn find_by<const LONG8: bool, const SHORT: bool, const EVERY_2: bool>(
+    /// [`Squeeze::find_by`] compiled for AVX2, which looks up the short grams eight at a time.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn find_avx2(&self, long: bool, stride: usize, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>) {
+        match (long, stride) {
+            (true, 4) => self.find_by::<true, true, false, true>(ctx),
+            (true, _) => self.find_by::<true, true, true, true>(ctx),
+            (false, 4) => self.find_by::<false, true, false, true>(ctx),
+            (false, _) => self.find_by::<false, true, true, true>(ctx),
+        }
+    }
+
+    /// The scan: with the long grams or not, the short ones or not, these every 2 bytes or 4, and with
+    /// AVX2 (only where it is enabled) or not.
+    #[inline(always)]
+    fn find_by<const LONG8: bool, const SHORT: bool, const EVERY_2: bool, const AVX2: bool>(
         &self,
         ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>,
     ) {
@@ -477,16 +560,12 @@ impl Squeeze {
                 ctx.scratch.squeezed[at..at + BATCH + 8].try_into().expect("padded");
             let (mut long, mut short, mut short2) = (0u32, 0u32, 0u32);
             if let (true, Some(bloom)) = (LONG8, &self.long) {
-                for k in 0..BATCH / 8 {
-                    long |= u32::from(bloom.maybe(gram8(bytes, 8 * k))) << k;
-                }
+                long = bloom.batch(bytes);
             }
             if let (true, Some((bits, _))) = (SHORT, &self.short) {
-                for k in 0..BATCH / 4 {
-                    short |= u32::from(bits.maybe(gram8(bytes, 4 * k) & LOW4)) << k;
-                    if EVERY_2 {
-                        short2 |= u32::from(bits.maybe(gram8(bytes, 4 * k + 2) & LOW4)) << k;
-                    }
+                short = bits.batch::<AVX2>(bytes, 0);
+                if EVERY_2 {
+                    short2 = bits.batch::<AVX2>(bytes, 2);
                 }
             }
             for (mut hits, step, offset, n) in [(long, 8, 0, 8), (short, 4, 0, 4), (short2, 4, 2, 4)] {
@@ -726,6 +805,44 @@ mod tests {
         let mut v = Vec::new();
         s.find(hay.as_bytes(), 0, &lits, &mut Scratch::default(), &mut |a, b, id| v.push((a, b, id)));
         assert_eq!(v, [(log.len(), log.len() + 22, 0)]);
+    }
+
+    #[test]
+    fn the_short_grams_of_a_batch_are_looked_up_alike_eight_at_a_time_and_one_by_one() {
+        // Batches of word bytes; the keys are grams of the first batches, so that many bits are set.
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize
+        };
+        let text: Vec<u8> = (0..64 * (BATCH + 8)).map(|_| b"abcdefghij0123_"[next() % 15]).collect();
+        for count in [1, 30, 900] {
+            let keys: Vec<u64> = (0..count)
+                .map(|_| {
+                    let at = next() % (8 * BATCH);
+                    u64::from(u32::from_le_bytes(text[at..at + 4].try_into().unwrap()))
+                })
+                .collect();
+            let bits = Bits::of(&keys);
+            let mut set = 0;
+            for batch in text.chunks_exact(BATCH + 8) {
+                let batch: &[u8; BATCH + 8] = batch.try_into().unwrap();
+                for from in [0, 2] {
+                    let expected = (0..BATCH / 4).fold(0, |m, k| {
+                        let at = 4 * k + from;
+                        m | u32::from(bits.maybe(u32::from_le_bytes(batch[at..at + 4].try_into().unwrap())))
+                            << k
+                    });
+                    set += expected.count_ones();
+                    assert_eq!(bits.batch::<false>(batch, from), expected);
+                    #[cfg(target_arch = "x86_64")]
+                    if std::is_x86_feature_detected!("avx2") {
+                        assert_eq!(bits.batch::<true>(batch, from), expected, "{count} keys, from {from}");
+                    }
+                }
+            }
+            assert!(set > 0, "some grams are keys");
+        }
     }
 
     #[test]
