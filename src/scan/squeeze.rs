@@ -573,26 +573,30 @@ impl Squeeze {
                 while hits != 0 {
                     let i = step * hits.trailing_zeros() as usize + offset;
                     hits &= hits - 1;
-                    self.check(ctx, at + i, gram8(bytes, i) & mask, n);
+                    let gram = gram8(bytes, i) & mask;
+                    if self.in_context(&ctx.scratch.squeezed, at + i, gram, n) {
+                        self.check(ctx, at + i, gram);
+                    }
                 }
             }
             at += BATCH;
         }
     }
 
-    /// Compares each literal that owns `gram` (of `n` bytes), found at squeezed byte `at`, in full, if
-    /// the bytes around it pass the context filter.
-    #[cold]
-    fn check(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>, at: usize, gram: u64, n: usize) {
-        let sq = &ctx.scratch.squeezed;
+    /// Whether the bytes around `gram` (of `n` bytes, at squeezed byte `at`) pass the context filter.
+    #[inline(always)]
+    fn in_context(&self, sq: &[u8], at: usize, gram: u64, n: usize) -> bool {
         // The text is padded past any gram's next four bytes.
         let four = |i: usize| u32::from_le_bytes(sq[i..i + 4].try_into().expect("4 bytes"));
-        let maybe = self.context.maybe(context_key(gram, four(at + n), Side::After))
+        self.context.maybe(context_key(gram, four(at + n), Side::After))
             || (at >= 4 && self.context.maybe(context_key(gram, four(at - 4), Side::Before)))
-            || self.context.maybe(context_key(gram, 0, Side::Alone));
-        if !maybe {
-            return;
-        }
+            || self.context.maybe(context_key(gram, 0, Side::Alone))
+    }
+
+    /// Compares each literal that owns `gram` (of `n` bytes), found at squeezed byte `at`, in full.
+    #[cold]
+    fn check(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>, at: usize, gram: u64) {
+        let sq = &ctx.scratch.squeezed;
         for o in self.table.get(gram) {
             let k = self.keys[o.literal as usize];
             let Some(start) = at.checked_sub(o.offset as usize) else { continue };
