@@ -342,7 +342,7 @@ impl Bits {
         let mut mask = 0;
         for k in 0..BATCH / 4 {
             let at = 4 * k + from;
-            mask |= u32::from(self.maybe(u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4")))) << k;
+            mask |= u32::from(self.maybe(gram8(bytes, at) as u32)) << k;
         }
         mask
     }
@@ -515,33 +515,31 @@ impl Squeeze {
     ) {
         scratch.fill(hay);
         let mut ctx = Ctx { hay, max_breaks, literals, scratch, found };
-        let (long, short) = (self.long.is_some(), self.short.as_ref().map(|s| s.1));
         #[cfg(target_arch = "x86_64")]
-        if let Some(stride) = short
-            && std::is_x86_feature_detected!("avx2")
-        {
+        if self.short.is_some() && std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2.
-            return unsafe { self.find_avx2(long, stride, &mut ctx) };
+            return unsafe { self.find_avx2(&mut ctx) };
         }
-        match (long, short) {
-            (true, None) => self.find_by::<true, false, false, false>(&mut ctx),
-            (true, Some(4)) => self.find_by::<true, true, false, false>(&mut ctx),
-            (true, Some(_)) => self.find_by::<true, true, true, false>(&mut ctx),
-            (false, Some(4)) => self.find_by::<false, true, false, false>(&mut ctx),
-            (false, Some(_)) => self.find_by::<false, true, true, false>(&mut ctx),
-            (false, None) => {}
-        }
+        self.find_with::<false>(&mut ctx);
     }
 
-    /// [`Squeeze::find_by`] compiled for AVX2, which looks up the short grams eight at a time.
+    /// [`Squeeze::find_with`] compiled for AVX2, which looks up the short grams eight at a time.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn find_avx2(&self, long: bool, stride: usize, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>) {
-        match (long, stride) {
-            (true, 4) => self.find_by::<true, true, false, true>(ctx),
-            (true, _) => self.find_by::<true, true, true, true>(ctx),
-            (false, 4) => self.find_by::<false, true, false, true>(ctx),
-            (false, _) => self.find_by::<false, true, true, true>(ctx),
+    unsafe fn find_avx2(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>) {
+        self.find_with::<true>(ctx);
+    }
+
+    /// The scan for the passes this filter has.
+    #[inline(always)]
+    fn find_with<const AVX2: bool>(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>) {
+        match (self.long.is_some(), self.short.as_ref().map(|s| s.1)) {
+            (true, None) => self.find_by::<true, false, false, AVX2>(ctx),
+            (true, Some(4)) => self.find_by::<true, true, false, AVX2>(ctx),
+            (true, Some(_)) => self.find_by::<true, true, true, AVX2>(ctx),
+            (false, Some(4)) => self.find_by::<false, true, false, AVX2>(ctx),
+            (false, Some(_)) => self.find_by::<false, true, true, AVX2>(ctx),
+            (false, None) => {}
         }
     }
 
@@ -594,7 +592,7 @@ impl Squeeze {
             || self.context.maybe(context_key(gram, 0, Side::Alone))
     }
 
-    /// Compares each literal that owns `gram` (of `n` bytes), found at squeezed byte `at`, in full.
+    /// Compares each literal that owns `gram`, found at squeezed byte `at`, in full.
     #[cold]
     fn check(&self, ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>, at: usize, gram: u64) {
         let sq = &ctx.scratch.squeezed;
@@ -814,17 +812,15 @@ mod tests {
 
     #[test]
     fn the_short_grams_of_a_batch_are_looked_up_alike_eight_at_a_time_and_one_by_one() {
-        // Batches of word bytes; the keys are grams of the first batches, so that many bits are set.
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize
-        };
-        let text: Vec<u8> = (0..64 * (BATCH + 8)).map(|_| b"abcdefghij0123_"[next() % 15]).collect();
+        // Batches of random word bytes; the keys are grams spread over the first batches, so that many
+        // bits are set.
+        let pieces: Vec<String> = "abcdefghij0123_".chars().map(String::from).collect();
+        let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
+        let text = mixed_text(&pieces, &[""], 64 * (BATCH + 8)).into_bytes();
         for count in [1, 30, 900] {
             let keys: Vec<u64> = (0..count)
-                .map(|_| {
-                    let at = next() % (8 * BATCH);
+                .map(|i| {
+                    let at = i * 131 % (8 * BATCH);
                     u64::from(u32::from_le_bytes(text[at..at + 4].try_into().unwrap()))
                 })
                 .collect();
