@@ -167,26 +167,44 @@ pub struct Grams {
     stride: usize,
 }
 
-/// Approximate counts for choosing what to look for, in both filters: 2^20 saturating counters,
-/// indexed by a hash of what is counted (each filter hashes its own keys to a slot below 2^20).
-pub(super) struct Counts(Vec<u16>);
+/// Approximate counts for choosing what to look for, in both filters: 2^20 slots, indexed by a hash of
+/// a gram (each filter hashes its own grams to a slot below 2^20). A slot holds, side by side so that
+/// weighing a gram costs one cache miss, how often its grams occur in the rules' text and in the log
+/// sample, and how many literals have taken one of them; each count saturates at 255, which only ever
+/// means "common".
+pub(super) struct Counts(Vec<[u8; 4]>);
+
+/// Which count of a slot to raise.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Count {
+    /// An occurrence in the rules' text.
+    Rules = 0,
+    /// An occurrence in the log sample.
+    Log = 1,
+    /// A literal is looked for by the gram.
+    Taken = 2,
+}
 
 /// How much more one occurrence in the log sample weighs than one in the rules.
 const LOG_WEIGHT: u64 = 64;
 
 impl Counts {
     pub(super) fn new() -> Counts {
-        Counts(vec![0; 1 << 20])
+        Counts(vec![[0; 4]; 1 << 20])
     }
 
-    pub(super) fn bump(&mut self, slot: usize) {
-        let c = &mut self.0[slot];
+    #[inline]
+    pub(super) fn bump(&mut self, slot: usize, count: Count) {
+        let c = &mut self.0[slot][count as usize];
         *c = c.saturating_add(1);
     }
 
-    /// How often `slot` was counted in the rules' text and in the log sample, the log weighing more.
-    pub(super) fn frequency(rules: &Counts, log: &Counts, slot: usize) -> u64 {
-        u64::from(rules.0[slot]) + LOG_WEIGHT * u64::from(log.0[slot])
+    /// What looking for a literal by a gram in `slot` costs: how often the gram is met (in the log sample
+    /// above all, then in the rules' text), times how many literals already share it.
+    #[inline]
+    pub(super) fn cost(&self, slot: usize) -> u64 {
+        let [rules, log, taken, _] = self.0[slot].map(u64::from);
+        (rules + LOG_WEIGHT * log + 1) * (1 + taken)
     }
 }
 
@@ -194,9 +212,9 @@ fn gram_slot(folded: u32) -> usize {
     (folded.wrapping_mul(0x85EB_CA6B) >> 12) as usize
 }
 
-fn count_grams(counts: &mut Counts, bytes: &[u8]) {
+fn count_grams(counts: &mut Counts, bytes: &[u8], count: Count) {
     for at in 0..bytes.len().saturating_sub(3) {
-        counts.bump(gram_slot(gram_at(bytes, at)));
+        counts.bump(gram_slot(gram_at(bytes, at)), count);
     }
 }
 
@@ -222,12 +240,12 @@ impl Grams {
     /// first, then those frequent in `sample`, text like what the literals come from (the rules'
     /// messages), since they are frequent in logs too.
     pub fn new(literals: Vec<Literal>, sample: &[&str], log: &[u8]) -> Grams {
-        let mut rules = Counts::new();
+        let mut counts = Counts::new();
         for text in sample {
-            count_grams(&mut rules, text.as_bytes());
+            count_grams(&mut counts, text.as_bytes(), Count::Rules);
         }
         for l in &literals {
-            l.parts.iter().for_each(|p| count_grams(&mut rules, p));
+            l.parts.iter().for_each(|p| count_grams(&mut counts, p, Count::Rules));
         }
         // The widest stride every literal's longest part allows: a part of n bytes holds n − 3 grams.
         let stride = literals
@@ -237,34 +255,28 @@ impl Grams {
             .map(|n| (n - 3).min(MAX_STRIDE))
             .min()
             .unwrap_or(MAX_STRIDE);
-        let mut in_log = Counts::new();
-        count_grams(&mut in_log, log);
-        let (bitmap, table) = Grams::choose(&literals, stride, &rules, &in_log);
+        count_grams(&mut counts, log, Count::Log);
+        let (bitmap, table) = Grams::choose(&literals, stride, &mut counts);
         Grams { bitmap, table, literals, stride }
     }
 
     /// Picks each literal's grams: the run of `stride` consecutive grams, in any of its parts, least
     /// frequent in the log sample, then in the rules, and least shared with the literals before it.
-    fn choose(literals: &[Literal], stride: usize, rules: &Counts, log: &Counts) -> (Vec<u64>, Table<Owner>) {
+    fn choose(literals: &[Literal], stride: usize, counts: &mut Counts) -> (Vec<u64>, Table<Owner>) {
         let mut bitmap = vec![0u64; 1 << (BITS - 6)];
         let mut owners: FxHashMap<u32, Vec<Owner>> = FxHashMap::default();
-        let frequency = |g: u32| Counts::frequency(rules, log, gram_slot(g));
         for (id, l) in literals.iter().enumerate() {
             let runs = l.parts.iter().enumerate().flat_map(|(p, bytes)| {
                 let last = bytes.len().saturating_sub(3 + stride).min(usize::from(u16::MAX));
                 (0..=last).filter(move |_| bytes.len() >= 3 + stride).map(move |at| (p, at))
             });
             let cost = |&(p, at): &(usize, usize)| -> u64 {
-                (at..at + stride)
-                    .map(|a| {
-                        let g = gram_at(&l.parts[p], a);
-                        (frequency(g) + 1) * (1 + owners.get(&g).map_or(0, |o| o.len() as u64))
-                    })
-                    .sum()
+                (at..at + stride).map(|a| counts.cost(gram_slot(gram_at(&l.parts[p], a)))).sum()
             };
             let Some((part, best)) = runs.min_by_key(cost) else { continue };
             for at in best..best + stride {
                 let g = gram_at(&l.parts[part], at);
+                counts.bump(gram_slot(g), Count::Taken);
                 let s = slot(g);
                 bitmap[(s >> 6) as usize] |= 1 << (s & 63);
                 owners.entry(g).or_default().push(Owner::new(g, l, id as u32, part, at));

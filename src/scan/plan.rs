@@ -16,9 +16,11 @@
 //! a required literal) cannot be scanned for; a rule all of whose symptoms are like that is reported by
 //! [`Plan::unscannable`].
 
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 use std::ops::Range;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::filter::Filter;
 use super::grams::{Literal, MIN_LEN};
@@ -44,9 +46,12 @@ impl Plan {
     /// The plan for a compiled set, its filter tuned to `log`, text like what is about to be scanned
     /// (may be empty; see [`super::job::sample`]).
     pub fn new(set: &CompiledSet, log: &[u8]) -> Plan {
+        // The words by id, and the length of each (`None` when it is not ASCII).
         let mut words: Vec<&str> = vec![""; set.vocab.len()];
+        let mut ascii_len = vec![None; set.vocab.len()];
         for (w, &id) in &set.vocab {
             words[id as usize] = w;
+            ascii_len[id as usize] = w.is_ascii().then_some(w.len());
         }
         let mut builder = Builder::default();
         let mut spread = vec![false; set.symptoms.len()];
@@ -54,17 +59,15 @@ impl Plan {
         for (sym, entry) in set.symptoms.iter().enumerate() {
             let wanted: Vec<Literal> = match &entry.kind {
                 SymptomKind::Words { segments, .. } => {
-                    let parts: Vec<Vec<&str>> = (segments.start..segments.end)
-                        .map(|s| {
-                            let ids = set.segment_words(&set.segments[s as usize]);
-                            ids.iter().map(|&id| words[id as usize]).collect()
-                        })
+                    let parts: Vec<&[u32]> = (segments.start..segments.end)
+                        .map(|s| set.segment_words(&set.segments[s as usize]))
                         .collect();
-                    match best_run(&parts) {
+                    match best_run(&parts, &ascii_len) {
                         Some((part, run)) => {
                             spread[sym] = part + 1 < parts.len() || run.end < parts[part].len();
-                            let parts = parts[part][run].iter().map(|w| w.as_bytes().to_vec()).collect();
-                            vec![Literal { parts, word: true }]
+                            let parts =
+                                parts[part][run].iter().map(|&w| words[w as usize].as_bytes().to_vec());
+                            vec![Literal { parts: parts.collect(), word: true }]
                         }
                         None => Vec::new(),
                     }
@@ -103,20 +106,21 @@ impl Plan {
     }
 }
 
-/// The run of consecutive ASCII words to look for a phrase by: (part, word range). Prefers a run with a
-/// word of [`ENOUGH`] bytes, then the one with the most letters; `None` when no run has a word of
-/// [`MIN_LEN`] bytes.
-fn best_run(parts: &[Vec<&str>]) -> Option<(usize, Range<usize>)> {
+/// The run of consecutive ASCII words to look for a phrase by: (part, word range), the parts being word
+/// ids, and `ascii_len` the length of each word by id (`None` for a word that is not ASCII). Prefers a
+/// run with a word of [`ENOUGH`] bytes, then the one with the most letters; `None` when no run has a
+/// word of [`MIN_LEN`] bytes.
+fn best_run(parts: &[&[u32]], ascii_len: &[Option<usize>]) -> Option<(usize, Range<usize>)> {
     // (capped longest word, letters) of the best run so far, and the run.
     let mut best_key = (0, 0);
     let mut best = None;
-    for (p, words) in parts.iter().enumerate() {
+    for (p, ids) in parts.iter().enumerate() {
+        let len = |i: usize| ascii_len[ids[i] as usize];
         let mut start = 0;
-        while start < words.len() {
-            let end = (start..words.len()).find(|&i| !words[i].is_ascii()).unwrap_or(words.len());
-            let run = &words[start..end];
-            let longest = run.iter().map(|w| w.len()).max().unwrap_or(0);
-            let key = (longest.min(ENOUGH), run.iter().map(|w| w.len()).sum());
+        while start < ids.len() {
+            let end = (start..ids.len()).find(|&i| len(i).is_none()).unwrap_or(ids.len());
+            let longest = (start..end).filter_map(len).max().unwrap_or(0);
+            let key = (longest.min(ENOUGH), (start..end).filter_map(len).sum());
             if longest >= MIN_LEN && (best.is_none() || key > best_key) {
                 (best_key, best) = (key, Some((p, start..end)));
             }
@@ -130,14 +134,20 @@ fn best_run(parts: &[Vec<&str>]) -> Option<(usize, Range<usize>)> {
 struct Builder {
     literals: Vec<Literal>,
     targets: Vec<Vec<u32>>,
-    ids: FxHashMap<Literal, u32>,
+    /// A literal's hash, and the first literal with that hash: a literal equal to it is the same one
+    /// (another with the same hash is simply kept apart, at no cost but a second look-up).
+    ids: FxHashMap<u64, u32>,
 }
 
 impl Builder {
     fn add(&mut self, mut literal: Literal, symptom: u32) {
         literal.parts.iter_mut().for_each(|p| p.make_ascii_lowercase());
         let next = self.literals.len() as u32;
-        let id = *self.ids.entry(literal.clone()).or_insert(next);
+        let id = match self.ids.entry(FxBuildHasher.hash_one(&literal)) {
+            Entry::Occupied(e) if self.literals[*e.get() as usize] == literal => *e.get(),
+            Entry::Occupied(_) => next,
+            Entry::Vacant(e) => *e.insert(next),
+        };
         if id == next {
             self.literals.push(literal);
             self.targets.push(Vec::new());
@@ -223,6 +233,17 @@ mod tests {
         assert_eq!(literals(&p), ["-2147221219", "2147746077", "8004011d"]);
         let (_, p) = plan("  - code: '0x52E'\n");
         assert_eq!(literals(&p), ["0052e", "0x52e", "x052e"]);
+    }
+
+    #[test]
+    fn symptoms_with_the_same_literal_share_it() {
+        let (_, p) = plan(
+            "  - text: 'Failed to create MAPI.Session'\n  - text: 'failed to create mapi session'\n  \
+             - text: 'failed to create MAPI'\n",
+        );
+        assert_eq!(literals(&p), ["failed to create mapi", "failed to create mapi session"]);
+        let shared = p.filter.literals().iter().position(|l| l.parts.len() == 5).expect("the phrase");
+        assert_eq!(p.targets[shared], [0, 1]);
     }
 
     #[test]

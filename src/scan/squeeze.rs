@@ -18,9 +18,7 @@
 //! exactly, and each literal that owns it is compared in full in the raw bytes, where word edges and
 //! line breaks are checked.
 
-use rustc_hash::FxHashMap;
-
-use super::grams::{Counts, Literal, is_word_byte, words_after};
+use super::grams::{Count, Counts, Literal, is_word_byte, words_after};
 use super::table::{Owned, Table};
 
 /// Fewest squeezed bytes a literal needs here (the rest go to the raw gram filter).
@@ -416,20 +414,34 @@ fn context_of(key: &[u8], at: usize, n: usize, gram: u64) -> u64 {
 /// Keys of this many squeezed bytes or more are looked for by 8-byte grams: a run of 8 of them.
 const LONG: usize = 15;
 
-/// Counts the 8- and 4-byte grams of `raw` squeezed.
-fn count_grams(long: &mut Counts, short: &mut Counts, raw: &[u8]) {
-    let text: Vec<u8> = squeezed(raw).collect();
+/// Counts the 8- and 4-byte grams of `raw` squeezed (`text` is a buffer to reuse).
+fn count_grams(long: &mut Counts, short: &mut Counts, raw: &[u8], count: Count, text: &mut Vec<u8>) {
+    text.clear();
+    text.extend(squeezed(raw));
     for w in text.windows(4) {
-        short.bump(slot(u64::from(u32::from_le_bytes(w.try_into().expect("4 bytes")))));
+        short.bump(slot(u64::from(u32::from_le_bytes(w.try_into().expect("4 bytes")))), count);
     }
     for w in text.windows(8) {
-        long.bump(slot(u64::from_le_bytes(w.try_into().expect("8 bytes"))));
+        long.bump(slot(u64::from_le_bytes(w.try_into().expect("8 bytes"))), count);
     }
 }
 
 /// A gram's slot in [`Counts`].
 fn slot(gram: u64) -> usize {
     (gram.wrapping_mul(0xA076_1D64_78BD_642F) >> 44) as usize
+}
+
+/// Where the run of `stride` consecutive costs with the least sum starts (the first such), if any.
+fn cheapest_run(costs: &[u64], stride: usize) -> Option<usize> {
+    let mut sum: u64 = costs.get(..stride)?.iter().sum();
+    let mut best = (sum, 0);
+    for start in 1..=costs.len() - stride {
+        sum = sum - costs[start - 1] + costs[start + stride - 1];
+        if sum < best.0 {
+            best = (sum, start);
+        }
+    }
+    Some(best.1)
 }
 
 /// The gram of `n` bytes (8 or 4) at `at` of a key, as the scan computes it.
@@ -443,12 +455,12 @@ impl Squeeze {
     /// A filter for `literals` (indices into the caller's list, each one that [`suits`]), its grams
     /// chosen by how rare they are in `log` (the start of the input), then in `sample` (the rules' text).
     pub fn new(all: &[Literal], ids: &[u32], sample: &[&str], log: &[u8]) -> Squeeze {
-        let (mut rules_long, mut rules_short) = (Counts::new(), Counts::new());
-        for text in sample {
-            count_grams(&mut rules_long, &mut rules_short, text.as_bytes());
+        let (mut long_counts, mut short_counts) = (Counts::new(), Counts::new());
+        let mut text = Vec::new();
+        for sample in sample {
+            count_grams(&mut long_counts, &mut short_counts, sample.as_bytes(), Count::Rules, &mut text);
         }
-        let (mut log_long, mut log_short) = (Counts::new(), Counts::new());
-        count_grams(&mut log_long, &mut log_short, log);
+        count_grams(&mut long_counts, &mut short_counts, log, Count::Log, &mut text);
 
         let mut keys = vec![Key::default(); all.len()];
         let mut key_bytes = Vec::new();
@@ -468,29 +480,23 @@ impl Squeeze {
             .map(|n| if n >= 7 { 4 } else { 2 })
             .min()
             .unwrap_or(4);
-        // For each gram chosen, how many literals share it (to spread the choices).
-        let mut shared: FxHashMap<u64, u64> = FxHashMap::default();
         let mut owners = Vec::new();
         let (mut long_grams, mut short_grams, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
+        let mut each = Vec::new();
         for &id in ids {
             let key = key(id);
-            let (n, stride, rules, log) = if key.len() >= LONG {
-                (8, 8, &rules_long, &log_long)
+            let (n, stride, counts) = if key.len() >= LONG {
+                (8, 8, &mut long_counts)
             } else {
-                (4, short_stride, &rules_short, &log_short)
+                (4, short_stride, &mut short_counts)
             };
             // What finding each gram of the key would cost, then the cheapest run of `stride` of them.
-            let each: Vec<u64> = (0..=key.len() - n)
-                .map(|at| {
-                    let g = gram_of(key, at, n);
-                    (Counts::frequency(rules, log, slot(g)) + 1) * (1 + shared.get(&g).copied().unwrap_or(0))
-                })
-                .collect();
-            let cost = |&start: &usize| -> u64 { each[start..start + stride].iter().sum() };
-            let Some(best) = (0..=key.len() - (n + stride - 1)).min_by_key(cost) else { continue };
+            each.clear();
+            each.extend((0..=key.len() - n).map(|at| counts.cost(slot(gram_of(key, at, n)))));
+            let Some(best) = cheapest_run(&each, stride) else { continue };
             for at in best..best + stride {
                 let gram = gram_of(key, at, n);
-                *shared.entry(gram).or_default() += 1;
+                counts.bump(slot(gram), Count::Taken);
                 owners.push(Owner { gram, literal: id, offset: at as u32 });
                 if n == 8 { &mut long_grams } else { &mut short_grams }.push(gram);
                 contexts.push(context_of(key, at, n, gram));
@@ -673,6 +679,15 @@ mod tests {
             }
         }
         v
+    }
+
+    #[test]
+    fn the_cheapest_run_is_the_first_with_the_least_sum() {
+        assert_eq!(cheapest_run(&[5, 1, 1, 9, 1, 1, 0], 2), Some(5));
+        assert_eq!(cheapest_run(&[5, 1, 1, 9, 1, 1, 0], 3), Some(4));
+        assert_eq!(cheapest_run(&[4, 1, 1, 9, 1, 1, 4], 2), Some(1), "the first of two");
+        assert_eq!(cheapest_run(&[3, 3], 2), Some(0));
+        assert_eq!(cheapest_run(&[3], 2), None);
     }
 
     #[test]
