@@ -13,10 +13,11 @@
 //! rare in the start of the log and in the rules' text; the scan looks at the gram at every stride-th
 //! squeezed byte, so exactly one gram of the run is looked at wherever the literal occurs. Keys of 15
 //! bytes or more take 8-byte grams every 8 bytes; shorter ones 4-byte grams every 4 bytes, or every 2
-//! for all of them when one has only 5 or 6 (with AVX2, eight of these at a time, by gathers). A gram
-//! that passes a Bloom filter is tested with the four bytes beside it in a second one, then looked up
-//! exactly, and each literal that owns it is compared in full in the raw bytes, where word edges and
-//! line breaks are checked.
+//! for all of them when one has only 5 or 6 (with AVX2, eight of these at a time, by gathers). A long
+//! gram that passes a Bloom filter is tested with the four bytes beside it in a second one, a short one
+//! that passes its bitmap with the key bytes around it (exactly, in a small table); then the gram is
+//! looked up exactly, and each literal that owns it is compared in full in the raw bytes, where word
+//! edges and line breaks are checked.
 
 use super::grams::{Count, Counts, Literal, is_word_byte, words_after};
 use super::table::{Owned, Table};
@@ -374,40 +375,84 @@ pub struct Squeeze {
     long: Option<Bloom>,
     /// 4-byte grams every `stride` bytes for the shorter keys: 4 when they all have 7 bytes, else 2.
     short: Option<(Bits, usize)>,
-    /// Each gram with the four key bytes after it, or else before it, or else alone ([`Side`]): a gram
-    /// that passed is looked up in the table only when its neighbours in the text can be a key's.
+    /// Each long gram with the four key bytes after it, or else before it ([`Side`]): a gram that passed
+    /// is looked up in the table only when its neighbours in the text can be a key's.
     context: Bloom,
+    /// Each short gram with the key bytes around it ([`Around`]), for the same purpose.
+    around: Table<Around>,
     table: Table<Owner>,
     /// Per literal of the caller's list (unused for those not here).
     keys: Vec<Key>,
     key_bytes: Vec<u8>,
 }
 
-/// Which neighbours of a gram a context key holds.
+/// Which neighbours of a long gram a context key holds.
 #[derive(Debug, Clone, Copy)]
 enum Side {
     After = 1,
     Before = 2,
-    /// The key has four bytes on neither side of the gram.
-    Alone = 3,
 }
 
-/// A gram with four neighbouring bytes, as a key of the context filter.
+/// A long gram with four neighbouring bytes, as a key of the context filter.
 #[inline(always)]
 fn context_key(gram: u64, next: u32, side: Side) -> u64 {
     (gram.rotate_left(29) ^ u64::from(next).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ side as u64)
         .wrapping_mul(0x1656_67B1_9E37_79F9)
 }
 
-/// The context key of the gram of `n` bytes at `at` of `key`.
-fn context_of(key: &[u8], at: usize, n: usize, gram: u64) -> u64 {
+/// The context key of the long gram at `at` of `key`: a key of [`LONG`] bytes has four on one side of
+/// each of its 8-byte grams.
+fn context_of(key: &[u8], at: usize, gram: u64) -> u64 {
     let four = |i: usize| u32::from_le_bytes(key[i..i + 4].try_into().expect("4 bytes"));
-    if at + n + 4 <= key.len() {
-        context_key(gram, four(at + n), Side::After)
-    } else if at >= 4 {
-        context_key(gram, four(at - 4), Side::Before)
+    if at + 8 + 4 <= key.len() {
+        context_key(gram, four(at + 8), Side::After)
     } else {
-        context_key(gram, 0, Side::Alone)
+        context_key(gram, four(at - 4), Side::Before)
+    }
+}
+
+/// A short gram of a key with the key bytes around it, up to four on each side, as the bytes and masks
+/// to compare with the four bytes of text before and after the gram. A 4-byte gram is often common
+/// (`erro`, `ndow`), while the gram and these bytes are up to 12 bytes of the key (all of one of up to 8
+/// bytes); exact and few, they are kept in a small table rather than a filter.
+#[derive(Debug, Clone, Copy)]
+struct Around {
+    gram: u64,
+    before: u32,
+    before_mask: u32,
+    after: u32,
+    after_mask: u32,
+}
+
+impl Owned for Around {
+    fn gram(&self) -> u64 {
+        self.gram
+    }
+}
+
+impl Around {
+    /// The short gram at `at` of `key`.
+    fn of(key: &[u8], at: usize, gram: u64) -> Around {
+        // Little-endian: the bytes right before the gram are the high ones of the four before it.
+        let b = at.min(4);
+        let mut before = [0u8; 4];
+        before[4 - b..].copy_from_slice(&key[at - b..at]);
+        let a = (key.len() - at - 4).min(4);
+        let mut after = [0u8; 4];
+        after[..a].copy_from_slice(&key[at + 4..at + 4 + a]);
+        Around {
+            gram,
+            before: u32::from_le_bytes(before),
+            before_mask: u32::MAX.checked_shl(8 * (4 - b) as u32).unwrap_or(0),
+            after: u32::from_le_bytes(after),
+            after_mask: u32::MAX.checked_shr(8 * (4 - a) as u32).unwrap_or(0),
+        }
+    }
+
+    /// Whether the four bytes of text `before` and `after` the gram hold the key's.
+    #[inline(always)]
+    fn holds(&self, before: u32, after: u32) -> bool {
+        before & self.before_mask == self.before && after & self.after_mask == self.after
     }
 }
 
@@ -481,7 +526,8 @@ impl Squeeze {
             .min()
             .unwrap_or(4);
         let mut owners = Vec::new();
-        let (mut long_grams, mut short_grams, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut long_grams, mut short_grams) = (Vec::new(), Vec::new());
+        let (mut contexts, mut around) = (Vec::new(), Vec::new());
         let mut each = Vec::new();
         for &id in ids {
             let key = key(id);
@@ -498,15 +544,21 @@ impl Squeeze {
                 let gram = gram_of(key, at, n);
                 counts.bump(slot(gram), Count::Taken);
                 owners.push(Owner { gram, literal: id, offset: at as u32 });
-                if n == 8 { &mut long_grams } else { &mut short_grams }.push(gram);
-                contexts.push(context_of(key, at, n, gram));
+                if n == 8 {
+                    long_grams.push(gram);
+                    contexts.push(context_of(key, at, gram));
+                } else {
+                    short_grams.push(gram);
+                    around.push(Around::of(key, at, gram));
+                }
             }
         }
         let long = (!long_grams.is_empty()).then(|| Bloom::of(&long_grams));
         let short = (!short_grams.is_empty()).then(|| (Bits::of(&short_grams), short_stride));
         let context = Bloom::of(&contexts);
         key_bytes.extend([0; 8]);
-        Squeeze { long, short, context, table: Table::new(owners), keys, key_bytes }
+        let around = Table::new(around);
+        Squeeze { long, short, context, around, table: Table::new(owners), keys, key_bytes }
     }
 
     /// Calls `found(start, end, literal)` for every occurrence in `hay` of a literal of this filter whose
@@ -588,14 +640,20 @@ impl Squeeze {
         }
     }
 
-    /// Whether the bytes around `gram` (of `n` bytes, at squeezed byte `at`) pass the context filter.
+    /// Whether the bytes around `gram` (of `n` bytes, at squeezed byte `at`) can be a key's.
     #[inline(always)]
     fn in_context(&self, sq: &[u8], at: usize, gram: u64, n: usize) -> bool {
         // The text is padded past any gram's next four bytes.
         let four = |i: usize| u32::from_le_bytes(sq[i..i + 4].try_into().expect("4 bytes"));
+        if n == 4 {
+            // Before the start of the text, zeros, which no key holds.
+            let before =
+                if at >= 4 { four(at - 4) } else { four(0).checked_shl(8 * (4 - at) as u32).unwrap_or(0) };
+            let after = four(at + 4);
+            return self.around.get(gram).iter().any(|a| a.holds(before, after));
+        }
         self.context.maybe(context_key(gram, four(at + n), Side::After))
             || (at >= 4 && self.context.maybe(context_key(gram, four(at - 4), Side::Before)))
-            || self.context.maybe(context_key(gram, 0, Side::Alone))
     }
 
     /// Compares each literal that owns `gram`, found at squeezed byte `at`, in full.
@@ -757,6 +815,34 @@ mod tests {
                 let got = find(&lits, &hay, "", 0);
                 assert_eq!(got, oracle(&lits, &hay, 0), "padding {pad}");
                 assert_eq!(got.len(), 2 * texts.len(), "padding {pad}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_gram_passes_its_context_only_where_up_to_four_key_bytes_on_each_side_stand() {
+        for key in ["error26", "windows98", "abcde"] {
+            let lits = [Literal::words(key)];
+            let s = Squeeze::new(&lits, &[0], &[], b"");
+            let near =
+                format!("{key} {} x{key} {key}1 error 27 windows 95 abcdf {key}", &key[..key.len() - 1]);
+            let mut scratch = Scratch::default();
+            scratch.fill(near.as_bytes());
+            let sq = &scratch.squeezed[..scratch.len()];
+            let key = key.as_bytes();
+            // The grams chosen for the key: a run of four (every 4 bytes), or of two (every 2).
+            let chosen = s.table.owners();
+            assert_eq!(chosen.len(), s.short.as_ref().expect("short grams").1);
+            for &Owner { gram, offset, .. } in chosen {
+                let o = offset as usize;
+                // The key bytes the context holds: all of a key of up to 8 bytes.
+                let (from, to) = (o.saturating_sub(4), (o + 8).min(key.len()));
+                assert!(key.len() > 8 || (from, to) == (0, key.len()));
+                for at in 0..=sq.len() - 4 {
+                    let stands = at + from >= o && sq[at + from - o..].starts_with(&key[from..to]);
+                    let passes = gram_of(sq, at, 4) == gram && s.in_context(&scratch.squeezed, at, gram, 4);
+                    assert_eq!(passes, stands, "{} gram {o} at {at}", String::from_utf8_lossy(key));
+                }
             }
         }
     }
