@@ -193,7 +193,7 @@ impl Counts {
         let mut slots = vec![[0; 4]; 1 << 20];
         // Fresh zeroed memory is mapped a page at a time as it is first written, and the counts are
         // written in no order: touch the pages in order first, which costs the system far less.
-        for page in slots.chunks_mut(1024) {
+        for page in slots.chunks_mut(4096 / size_of::<[u8; 4]>()) {
             // Through black_box, which hides that the slot already holds zeros, so the store is kept.
             *std::hint::black_box(&mut page[0]) = [0; 4];
         }

@@ -46,12 +46,9 @@ impl Plan {
     /// The plan for a compiled set, its filter tuned to `log`, text like what is about to be scanned
     /// (may be empty; see [`super::job::sample`]).
     pub fn new(set: &CompiledSet, log: &[u8]) -> Plan {
-        // The words by id, and the length of each (`None` when it is not ASCII).
         let mut words: Vec<&str> = vec![""; set.vocab.len()];
-        let mut ascii_len = vec![None; set.vocab.len()];
         for (w, &id) in &set.vocab {
             words[id as usize] = w;
-            ascii_len[id as usize] = w.is_ascii().then_some(w.len());
         }
         let mut builder = Builder::default();
         let mut spread = vec![false; set.symptoms.len()];
@@ -62,7 +59,7 @@ impl Plan {
                     let parts: Vec<&[u32]> = (segments.start..segments.end)
                         .map(|s| set.segment_words(&set.segments[s as usize]))
                         .collect();
-                    match best_run(&parts, &ascii_len) {
+                    match best_run(&parts, &words) {
                         Some((part, run)) => {
                             spread[sym] = part + 1 < parts.len() || run.end < parts[part].len();
                             let parts =
@@ -106,16 +103,16 @@ impl Plan {
     }
 }
 
-/// The run of consecutive ASCII words to look for a phrase by: (part, word range), the parts being word
-/// ids, and `ascii_len` the length of each word by id (`None` for a word that is not ASCII). Prefers a
-/// run with a word of [`ENOUGH`] bytes, then the one with the most letters; `None` when no run has a
-/// word of [`MIN_LEN`] bytes.
-fn best_run(parts: &[&[u32]], ascii_len: &[Option<usize>]) -> Option<(usize, Range<usize>)> {
+/// The run of consecutive ASCII words to look for a phrase by: (part, word range), the parts being ids
+/// into `words`. Prefers a run with a word of [`ENOUGH`] bytes, then the one with the most letters;
+/// `None` when no run has a word of [`MIN_LEN`] bytes.
+fn best_run(parts: &[&[u32]], words: &[&str]) -> Option<(usize, Range<usize>)> {
     // (capped longest word, letters) of the best run so far, and the run.
     let mut best_key = (0, 0);
     let mut best = None;
     for (p, ids) in parts.iter().enumerate() {
-        let len = |i: usize| ascii_len[ids[i] as usize];
+        // The length of the i-th word, `None` when it is not ASCII.
+        let len = |i: usize| Some(words[ids[i] as usize]).filter(|w| w.is_ascii()).map(str::len);
         let mut start = 0;
         while start < ids.len() {
             let end = (start..ids.len()).find(|&i| len(i).is_none()).unwrap_or(ids.len());

@@ -502,8 +502,8 @@ impl Squeeze {
     pub fn new(all: &[Literal], ids: &[u32], sample: &[&str], log: &[u8]) -> Squeeze {
         let (mut long_counts, mut short_counts) = (Counts::new(), Counts::new());
         let mut text = Vec::new();
-        for sample in sample {
-            count_grams(&mut long_counts, &mut short_counts, sample.as_bytes(), Count::Rules, &mut text);
+        for rules_text in sample {
+            count_grams(&mut long_counts, &mut short_counts, rules_text.as_bytes(), Count::Rules, &mut text);
         }
         count_grams(&mut long_counts, &mut short_counts, log, Count::Log, &mut text);
 
