@@ -167,12 +167,12 @@ pub struct Grams {
     stride: usize,
 }
 
-/// Approximate counts for choosing what to look for, in both filters: 2^20 slots, indexed by a hash of
-/// a gram (each filter hashes its own grams to a slot below 2^20). A slot holds, side by side so that
-/// weighing a gram costs one cache miss, how often its grams occur in the rules' text and in the log
-/// sample, and how many literals have taken one of them; each count saturates at 255, which only ever
-/// means "common".
-pub(super) struct Counts(Vec<[u8; 4]>);
+/// Approximate counts for choosing what to look for, in both filters: a slot per hash of a gram (each
+/// filter hashes its own grams, to fewer than 2^20 slots). A slot holds, side by side so that weighing a
+/// gram costs one cache miss, how often its grams occur in the rules' text and in the log sample, and how
+/// many literals have taken one of them; each count saturates at 65,535, which a 1 MiB sample reaches
+/// only for a gram on nearly every line.
+pub(super) struct Counts(Vec<[u16; 4]>);
 
 /// Which count of a slot to raise.
 #[derive(Debug, Clone, Copy)]
@@ -189,11 +189,12 @@ pub(super) enum Count {
 const LOG_WEIGHT: u64 = 64;
 
 impl Counts {
-    pub(super) fn new() -> Counts {
-        let mut slots = vec![[0; 4]; 1 << 20];
+    /// Counts of `slots` slots, all zero.
+    pub(super) fn new(slots: usize) -> Counts {
+        let mut slots = vec![[0; 4]; slots];
         // Fresh zeroed memory is mapped a page at a time as it is first written, and the counts are
         // written in no order: touch the pages in order first, which costs the system far less.
-        for page in slots.chunks_mut(4096 / size_of::<[u8; 4]>()) {
+        for page in slots.chunks_mut(4096 / size_of::<[u16; 4]>()) {
             // Through black_box, which hides that the slot already holds zeros, so the store is kept.
             *std::hint::black_box(&mut page[0]) = [0; 4];
         }
@@ -247,7 +248,7 @@ impl Grams {
     /// first, then those frequent in `sample`, text like what the literals come from (the rules'
     /// messages), since they are frequent in logs too.
     pub fn new(literals: Vec<Literal>, sample: &[&str], log: &[u8]) -> Grams {
-        let mut counts = Counts::new();
+        let mut counts = Counts::new(1 << 20);
         for text in sample {
             count_grams(&mut counts, text.as_bytes(), Count::Rules);
         }

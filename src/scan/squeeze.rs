@@ -308,16 +308,23 @@ struct Bits {
 const BITS_MUL: u32 = 0x9E37_79B1;
 
 impl Bits {
-    fn of(keys: &[u64]) -> Bits {
-        let words = (2 * keys.len()).next_power_of_two().clamp(32, 1 << 12);
-        let mut bits = Bits { words: vec![0; words], shift: 32 - (32 * words).trailing_zeros() };
-        for &k in keys {
-            let b = bits.place(k as u32);
-            bits.words[b / 32] |= 1 << (b % 32);
-        }
-        bits
+    /// An empty bitmap for `keys` keys.
+    fn sized(keys: usize) -> Bits {
+        let words = (2 * keys).next_power_of_two().clamp(32, 1 << 12);
+        Bits { words: vec![0; words], shift: 32 - (32 * words).trailing_zeros() }
     }
 
+    /// Bits (and so places).
+    fn len(&self) -> usize {
+        32 * self.words.len()
+    }
+
+    fn insert(&mut self, key: u32) {
+        let b = self.place(key);
+        self.words[b / 32] |= 1 << (b % 32);
+    }
+
+    /// The bit of a key (below [`Bits::len`], so also a slot of counts of that many slots).
     #[inline(always)]
     fn place(&self, key: u32) -> usize {
         (key.wrapping_mul(BITS_MUL) >> self.shift) as usize
@@ -459,12 +466,20 @@ impl Around {
 /// Keys of this many squeezed bytes or more are looked for by 8-byte grams: a run of 8 of them.
 const LONG: usize = 15;
 
-/// Counts the 8- and 4-byte grams of `raw` squeezed (`text` is a buffer to reuse).
-fn count_grams(long: &mut Counts, short: &mut Counts, raw: &[u8], count: Count, text: &mut Vec<u8>) {
+/// Counts the 8- and 4-byte grams of `raw` squeezed (`text` is a buffer to reuse), the 4-byte ones by
+/// their bit in `bits`.
+fn count_grams(
+    long: &mut Counts,
+    short: &mut Counts,
+    bits: &Bits,
+    raw: &[u8],
+    count: Count,
+    text: &mut Vec<u8>,
+) {
     text.clear();
     text.extend(squeezed(raw));
     for w in text.windows(4) {
-        short.bump(slot(u64::from(u32::from_le_bytes(w.try_into().expect("4 bytes")))), count);
+        short.bump(bits.place(u32::from_le_bytes(w.try_into().expect("4 bytes"))), count);
     }
     for w in text.windows(8) {
         long.bump(slot(u64::from_le_bytes(w.try_into().expect("8 bytes"))), count);
@@ -500,13 +515,6 @@ impl Squeeze {
     /// A filter for `literals` (indices into the caller's list, each one that [`suits`]), its grams
     /// chosen by how rare they are in `log` (the start of the input), then in `sample` (the rules' text).
     pub fn new(all: &[Literal], ids: &[u32], sample: &[&str], log: &[u8]) -> Squeeze {
-        let (mut long_counts, mut short_counts) = (Counts::new(), Counts::new());
-        let mut text = Vec::new();
-        for rules_text in sample {
-            count_grams(&mut long_counts, &mut short_counts, rules_text.as_bytes(), Count::Rules, &mut text);
-        }
-        count_grams(&mut long_counts, &mut short_counts, log, Count::Log, &mut text);
-
         let mut keys = vec![Key::default(); all.len()];
         let mut key_bytes = Vec::new();
         for &id in ids {
@@ -518,13 +526,20 @@ impl Squeeze {
             let k = keys[id as usize];
             &key_bytes[k.at as usize..(k.at + k.len) as usize]
         };
-        let short_stride = ids
-            .iter()
-            .map(|&i| key(i).len())
-            .filter(|&n| n < LONG)
-            .map(|n| if n >= 7 { 4 } else { 2 })
-            .min()
-            .unwrap_or(4);
+        let short_keys: Vec<usize> = ids.iter().map(|&i| key(i).len()).filter(|&n| n < LONG).collect();
+        let short_stride = short_keys.iter().map(|&n| if n >= 7 { 4 } else { 2 }).min().unwrap_or(4);
+        // The short grams are weighed by their bit in the bitmap, which is what the scan sees: a gram that
+        // shares its bit with a common one of the log would pass as often as that one.
+        let mut bits = Bits::sized(short_stride * short_keys.len());
+
+        let (mut long_counts, mut short_counts) = (Counts::new(1 << 20), Counts::new(bits.len()));
+        let mut text = Vec::new();
+        for rules_text in sample {
+            let raw = rules_text.as_bytes();
+            count_grams(&mut long_counts, &mut short_counts, &bits, raw, Count::Rules, &mut text);
+        }
+        count_grams(&mut long_counts, &mut short_counts, &bits, log, Count::Log, &mut text);
+
         let mut owners = Vec::new();
         let (mut long_grams, mut short_grams) = (Vec::new(), Vec::new());
         let (mut contexts, mut around) = (Vec::new(), Vec::new());
@@ -536,6 +551,7 @@ impl Squeeze {
             } else {
                 (4, short_stride, &mut short_counts)
             };
+            let slot = |gram: u64| if n == 8 { slot(gram) } else { bits.place(gram as u32) };
             // What finding each gram of the key would cost, then the cheapest run of `stride` of them.
             each.clear();
             each.extend((0..=key.len() - n).map(|at| counts.cost(slot(gram_of(key, at, n)))));
@@ -554,7 +570,8 @@ impl Squeeze {
             }
         }
         let long = (!long_grams.is_empty()).then(|| Bloom::of(&long_grams));
-        let short = (!short_grams.is_empty()).then(|| (Bits::of(&short_grams), short_stride));
+        short_grams.iter().for_each(|&g| bits.insert(g as u32));
+        let short = (!short_grams.is_empty()).then_some((bits, short_stride));
         let context = Bloom::of(&contexts);
         key_bytes.extend([0; 8]);
         let around = Table::new(around);
@@ -574,7 +591,7 @@ impl Squeeze {
         scratch.fill(hay);
         let mut ctx = Ctx { hay, max_breaks, literals, scratch, found };
         #[cfg(target_arch = "x86_64")]
-        if self.short.is_some() && std::is_x86_feature_detected!("avx2") {
+        if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2.
             return unsafe { self.find_avx2(&mut ctx) };
         }
@@ -912,6 +929,42 @@ mod tests {
     }
 
     #[test]
+    fn a_short_gram_is_weighed_by_its_bit_so_one_sharing_the_bit_of_a_common_gram_is_avoided() {
+        // `abcdefgh` has five 4-byte grams, so two runs of four: from 0 or from 1. Untuned, the first.
+        let lits = [Literal::words("abcdefgh")];
+        let offsets = |log: &str| -> Vec<u32> {
+            let s = Squeeze::new(&lits, &[0], &[], log.as_bytes());
+            s.table.owners().iter().map(|o| o.offset).collect()
+        };
+        assert_eq!(offsets(""), [0, 1, 2, 3]);
+        // A gram of other letters on the bit of `abcd` (the bitmap of one short key's four grams), none
+        // of whose turns (the log repeats it) falls on the bit of another gram of the key.
+        let bits = Bits::sized(4);
+        let place = |g: &[u8]| bits.place(u32::from_le_bytes(g.try_into().unwrap()));
+        let key = b"abcdefgh";
+        let common = (0..11u32.pow(4))
+            .map(|i| [0, 1, 2, 3].map(|d| b'p' + (i / 11u32.pow(d) % 11) as u8))
+            .find(|g| {
+                let turns = [0, 1, 2, 3].map(|r| [g[r], g[(r + 1) % 4], g[(r + 2) % 4], g[(r + 3) % 4]]);
+                place(g) == place(&key[..4])
+                    && turns.iter().all(|t| key.windows(4).skip(1).all(|k| place(t) != place(k)))
+            })
+            .expect("a gram on that bit");
+        let log = format!("{} ", std::str::from_utf8(&common).unwrap()).repeat(300);
+        assert_eq!(
+            offsets(&log),
+            [1, 2, 3, 4],
+            "`{}` shares the bit of `abcd`",
+            String::from_utf8_lossy(&common)
+        );
+        // Counts do not stop at a few hundred: a gram on 1,000 lines weighs more than one on 300.
+        let log = format!("{}{}", "abcd\n".repeat(1000), "efgh\n".repeat(300));
+        assert_eq!(offsets(&log), [1, 2, 3, 4]);
+        let log = format!("{}{}", "abcd\n".repeat(300), "efgh\n".repeat(1000));
+        assert_eq!(offsets(&log), [0, 1, 2, 3]);
+    }
+
+    #[test]
     fn the_short_grams_of_a_batch_are_looked_up_alike_eight_at_a_time_and_one_by_one() {
         // Batches of random word bytes; the keys are grams spread over the first batches, so that many
         // bits are set.
@@ -925,7 +978,8 @@ mod tests {
                     u64::from(u32::from_le_bytes(text[at..at + 4].try_into().unwrap()))
                 })
                 .collect();
-            let bits = Bits::of(&keys);
+            let mut bits = Bits::sized(keys.len());
+            keys.iter().for_each(|&k| bits.insert(k as u32));
             let mut set = 0;
             for batch in text.chunks_exact(BATCH + 8) {
                 let batch: &[u8; BATCH + 8] = batch.try_into().unwrap();
