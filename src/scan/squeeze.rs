@@ -28,6 +28,9 @@ pub const MIN_KEY: usize = 5;
 /// Squeezed bytes looked up at a time.
 const BATCH: usize = 64;
 
+/// Batches looked up before the grams that passed in them are tested.
+const RUN: usize = 64;
+
 /// Squeezed bytes past the end, zero, so that the last batch's grams can be loaded whole.
 const PAD: usize = BATCH + 8;
 
@@ -626,34 +629,48 @@ impl Squeeze {
         ctx: &mut Ctx<'_, impl FnMut(usize, usize, u32)>,
     ) {
         let len = ctx.scratch.len();
-        let mut at = 0;
-        // A batch at a time: the look-ups first, free of branches so that their loads overlap, then the
-        // few grams that passed.
-        while at < len {
-            let bytes: &[u8; BATCH + 8] =
-                ctx.scratch.squeezed[at..at + BATCH + 8].try_into().expect("padded");
-            let (mut long, mut short, mut short2) = (0u32, 0u32, 0u32);
-            if let (true, Some(bloom)) = (LONG8, &self.long) {
-                long = bloom.batch(bytes);
-            }
-            if let (true, Some((bits, _))) = (SHORT, &self.short) {
-                short = bits.batch::<AVX2>(bytes, 0);
-                if EVERY_2 {
-                    short2 = bits.batch::<AVX2>(bytes, 2);
+        // A run of batches at a time: the look-ups first, free of branches so that their loads overlap,
+        // each batch with a gram that passed noted without a branch either (the next note overwrites one
+        // with none); then the grams that passed, so that which batches have one is never guessed.
+        let mut passed = [(0usize, 0u32, 0u32, 0u32); RUN];
+        let mut run = 0;
+        while run < len {
+            let end = (run + RUN * BATCH).min(len);
+            let mut noted = 0;
+            let mut at = run;
+            while at < end {
+                let bytes: &[u8; BATCH + 8] =
+                    ctx.scratch.squeezed[at..at + BATCH + 8].try_into().expect("padded");
+                let (mut long, mut short, mut short2) = (0u32, 0u32, 0u32);
+                if let (true, Some(bloom)) = (LONG8, &self.long) {
+                    long = bloom.batch(bytes);
                 }
+                if let (true, Some((bits, _))) = (SHORT, &self.short) {
+                    short = bits.batch::<AVX2>(bytes, 0);
+                    if EVERY_2 {
+                        short2 = bits.batch::<AVX2>(bytes, 2);
+                    }
+                }
+                passed[noted] = (at, long, short, short2);
+                noted += usize::from(long | short | short2 != 0);
+                at += BATCH;
             }
-            for (mut hits, step, offset, n) in [(long, 8, 0, 8), (short, 4, 0, 4), (short2, 4, 2, 4)] {
-                let mask = if n == 8 { u64::MAX } else { LOW4 };
-                while hits != 0 {
-                    let i = step * hits.trailing_zeros() as usize + offset;
-                    hits &= hits - 1;
-                    let gram = gram8(bytes, i) & mask;
-                    if self.in_context(&ctx.scratch.squeezed, at + i, gram, n) {
-                        self.check(ctx, at + i, gram);
+            for &(at, long, short, short2) in &passed[..noted] {
+                let bytes: &[u8; BATCH + 8] =
+                    ctx.scratch.squeezed[at..at + BATCH + 8].try_into().expect("padded");
+                for (mut hits, step, offset, n) in [(long, 8, 0, 8), (short, 4, 0, 4), (short2, 4, 2, 4)] {
+                    let mask = if n == 8 { u64::MAX } else { LOW4 };
+                    while hits != 0 {
+                        let i = step * hits.trailing_zeros() as usize + offset;
+                        hits &= hits - 1;
+                        let gram = gram8(bytes, i) & mask;
+                        if self.in_context(&ctx.scratch.squeezed, at + i, gram, n) {
+                            self.check(ctx, at + i, gram);
+                        }
                     }
                 }
             }
-            at += BATCH;
+            run = end;
         }
     }
 
