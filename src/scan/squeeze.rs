@@ -76,6 +76,13 @@ impl Scratch {
         self.before.clear();
         self.squeezed.reserve(hay.len() + 2 * PAD);
         #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has the features the function is compiled for.
+            unsafe { simd::squeeze_avx2(hay, &mut self.squeezed, &mut self.before) };
+            self.squeezed.resize(self.squeezed.len() + PAD, 0);
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("ssse3") && std::is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has the features the function is compiled for.
             unsafe { simd::squeeze(hay, &mut self.squeezed, &mut self.before) };
@@ -122,8 +129,10 @@ impl Scratch {
 #[cfg(target_arch = "x86_64")]
 mod simd {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_storeu_si128,
+        __m128i, __m256i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_storeu_si128, _mm256_and_si256,
+        _mm256_castsi256_si128, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_extracti128_si256,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
     };
 
     /// For each 8-bit mask, the shuffle that gathers the masked bytes of the low (`[0]`) or high (`[1]`)
@@ -200,10 +209,60 @@ mod simd {
         }
     }
 
+    /// Word bytes of `v` as a 32-bit mask.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn word_mask_32(v: __m256i) -> u32 {
+        let lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+        let alpha = _mm256_and_si256(
+            _mm256_cmpgt_epi8(lower, _mm256_set1_epi8(b'a' as i8 - 1)),
+            _mm256_cmpgt_epi8(_mm256_set1_epi8(b'z' as i8 + 1), lower),
+        );
+        let digit = _mm256_and_si256(
+            _mm256_cmpgt_epi8(v, _mm256_set1_epi8(b'0' as i8 - 1)),
+            _mm256_cmpgt_epi8(_mm256_set1_epi8(b'9' as i8 + 1), v),
+        );
+        let underscore = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'_' as i8));
+        _mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(alpha, digit), underscore)) as u32
+    }
+
+    /// Stores the bytes of `folded` that the 16-bit mask `m` marks at `dst + *j`, 16 bytes at a time (of
+    /// which the first `m.count_ones()` count), and advances `*j` past them.
+    ///
+    /// # Safety
+    /// 24 bytes can be written at `dst + *j`.
+    #[inline(always)]
+    unsafe fn compact(folded: __m128i, m: u32, dst: *mut u8, j: &mut usize) {
+        let (lo, hi) = ((m & 0xff) as usize, ((m >> 8) & 0xff) as usize);
+        // SAFETY: the first store writes 16 bytes at *j, the second at *j plus at most 8.
+        unsafe {
+            let g = _mm_loadu_si128(GATHER[0][lo].as_ptr().cast());
+            _mm_storeu_si128(dst.add(*j).cast(), _mm_shuffle_epi8(folded, g));
+            *j += lo.count_ones() as usize;
+            let g = _mm_loadu_si128(GATHER[1][hi].as_ptr().cast());
+            _mm_storeu_si128(dst.add(*j).cast(), _mm_shuffle_epi8(folded, g));
+            *j += hi.count_ones() as usize;
+        }
+    }
+
+    /// [`squeeze`] finding the word bytes of 32 bytes at a time.
+    #[target_feature(enable = "avx2,popcnt")]
+    pub unsafe fn squeeze_avx2(hay: &[u8], out: &mut Vec<u8>, before: &mut Vec<u32>) {
+        // SAFETY: as the caller's.
+        unsafe { squeeze_with::<true>(hay, out, before) }
+    }
+
     /// Appends the folded word bytes of `hay` to `out` (which has room for `hay.len() + 32` bytes) and
     /// the squeezed count before each 64-byte chunk to `before`, then the total.
     #[target_feature(enable = "ssse3,popcnt")]
     pub unsafe fn squeeze(hay: &[u8], out: &mut Vec<u8>, before: &mut Vec<u32>) {
+        // SAFETY: as the caller's.
+        unsafe { squeeze_with::<false>(hay, out, before) }
+    }
+
+    /// [`squeeze`], 32 bytes at a time with AVX2 (`WIDE`, only where the caller has it enabled).
+    #[inline(always)]
+    unsafe fn squeeze_with<const WIDE: bool>(hay: &[u8], out: &mut Vec<u8>, before: &mut Vec<u32>) {
         assert!(out.is_empty() && out.capacity() >= hay.len() + 32);
         let dst = out.as_mut_ptr();
         let mut j = 0usize;
@@ -211,21 +270,23 @@ mod simd {
         while at < hay.len() {
             before.push(j as u32);
             let end = (at + 64).min(hay.len());
+            // SAFETY (of both loops): 32 or 16 bytes of `hay` are read at `at`. Every store writes 16
+            // bytes at `j` ≤ `at` plus at most 24, so below hay.len() + 8, within the capacity asserted
+            // above; only the first j bytes are kept.
+            while WIDE && at + 32 <= end {
+                unsafe {
+                    let v = _mm256_loadu_si256(hay.as_ptr().add(at).cast());
+                    let m = word_mask_32(v);
+                    let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+                    compact(_mm256_castsi256_si128(folded), m & 0xffff, dst, &mut j);
+                    compact(_mm256_extracti128_si256::<1>(folded), m >> 16, dst, &mut j);
+                }
+                at += 32;
+            }
             while at + 16 <= end {
-                // SAFETY: 16 bytes of `hay` are read at `at`. The stores write 16 bytes at `j` ≤ `at` and
-                // at `j` + 8 at most, so below hay.len() + 24, within the capacity asserted above; only
-                // the first j bytes are kept.
                 unsafe {
                     let v = _mm_loadu_si128(hay.as_ptr().add(at).cast());
-                    let m = word_mask(v);
-                    let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-                    let (lo, hi) = ((m & 0xff) as usize, (m >> 8) as usize);
-                    let g = _mm_loadu_si128(GATHER[0][lo].as_ptr().cast());
-                    _mm_storeu_si128(dst.add(j).cast(), _mm_shuffle_epi8(folded, g));
-                    j += lo.count_ones() as usize;
-                    let g = _mm_loadu_si128(GATHER[1][hi].as_ptr().cast());
-                    _mm_storeu_si128(dst.add(j).cast(), _mm_shuffle_epi8(folded, g));
-                    j += hi.count_ones() as usize;
+                    compact(_mm_or_si128(v, _mm_set1_epi8(0x20)), word_mask(v), dst, &mut j);
                 }
                 at += 16;
             }
@@ -796,11 +857,39 @@ mod tests {
         let mut portable = Scratch::default();
         portable.fill_portable(hay.as_bytes());
         assert_eq!((&portable.squeezed, &portable.before), (&s.squeezed, &s.before));
-        // Every byte value, at every offset in a chunk of 16.
-        let all: Vec<u8> = (0..=255u8).cycle().take(256 * 17).collect();
-        s.fill(&all);
-        portable.fill_portable(&all);
-        assert_eq!((&portable.squeezed, &portable.before), (&s.squeezed, &s.before));
+        // Every byte value, at every offset in a chunk of 16 and of 32, and tails of every length, by each
+        // way of squeezing the CPU has.
+        let all: Vec<u8> = (0..=255u8).cycle().take(256 * 33).collect();
+        for text in std::iter::once(&all[..]).chain((0..200).map(|n| &all[7 * n..8 * n])) {
+            portable.fill_portable(text);
+            s.fill(text);
+            assert_eq!((&portable.squeezed, &portable.before), (&s.squeezed, &s.before));
+            #[cfg(target_arch = "x86_64")]
+            for (feature, ok) in [
+                ("ssse3", std::is_x86_feature_detected!("ssse3")),
+                ("avx2", std::is_x86_feature_detected!("avx2")),
+            ] {
+                if !ok || !std::is_x86_feature_detected!("popcnt") {
+                    continue;
+                }
+                let (mut squeezed, mut before) = (Vec::with_capacity(text.len() + 32), Vec::new());
+                // SAFETY: the CPU has the features.
+                unsafe {
+                    if feature == "avx2" {
+                        simd::squeeze_avx2(text, &mut squeezed, &mut before)
+                    } else {
+                        simd::squeeze(text, &mut squeezed, &mut before)
+                    }
+                }
+                squeezed.resize(squeezed.len() + PAD, 0);
+                assert_eq!(
+                    (&portable.squeezed, &portable.before),
+                    (&squeezed, &before),
+                    "{feature}, {} bytes",
+                    text.len()
+                );
+            }
+        }
     }
 
     #[test]
