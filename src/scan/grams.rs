@@ -183,10 +183,13 @@ pub(super) enum Count {
     Log = 1,
     /// A literal is looked for by the gram.
     Taken = 2,
+    /// An occurrence in the log sample of a longer run of bytes that starts the same way (for the
+    /// squeezed filter's long grams: the gram with the four bytes beside it).
+    Wide = 3,
 }
 
 /// How much more one occurrence in the log sample weighs than one in the rules.
-const LOG_WEIGHT: u64 = 64;
+pub(super) const LOG_WEIGHT: u64 = 64;
 
 impl Counts {
     /// Counts of `slots` slots, all zero.
@@ -205,6 +208,12 @@ impl Counts {
     pub(super) fn bump(&mut self, slot: usize, count: Count) {
         let c = &mut self.0[slot][count as usize];
         *c = c.saturating_add(1);
+    }
+
+    /// One count of a slot.
+    #[inline]
+    pub(super) fn get(&self, slot: usize, count: Count) -> u64 {
+        u64::from(self.0[slot][count as usize])
     }
 
     /// What looking for a literal by a gram in `slot` costs: how often the gram is met (in the log sample
