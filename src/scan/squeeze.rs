@@ -10,8 +10,10 @@
 //! words (`dtocreat`) is as rare as the pair of words.
 //!
 //! Each literal is represented by a run of `stride` consecutive grams of its squeezed key, chosen to be
-//! rare in the start of the log and in the rules' text; the scan looks at the gram at every stride-th
-//! squeezed byte, so exactly one gram of the run is looked at wherever the literal occurs. Keys of 15
+//! rare in the start of the log and in the rules' text, as the scan's filters see them (a short gram by
+//! its bit in the bitmap, a long one also with the four bytes its context filter tests); the scan looks
+//! at the gram at every stride-th squeezed byte, so exactly one gram of the run is looked at wherever
+//! the literal occurs. Keys of 15
 //! bytes or more take 8-byte grams every 8 bytes; shorter ones 4-byte grams every 4 bytes, or every 2
 //! for all of them when one has only 5 or 6 (with AVX2, eight of these at a time, by gathers). A long
 //! gram that passes a Bloom filter is tested with the four bytes beside it in a second one, a short one
