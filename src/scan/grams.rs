@@ -168,24 +168,28 @@ pub struct Grams {
 }
 
 /// Approximate counts for choosing what to look for, in both filters: a slot per hash of a gram (each
-/// filter hashes its own grams, to fewer than 2^20 slots). A slot holds, side by side so that weighing a
-/// gram costs one cache miss, how often its grams occur in the rules' text and in the log sample, and how
-/// many literals have taken one of them; each count saturates at 65,535, which a 1 MiB sample reaches
-/// only for a gram on nearly every line.
-pub(super) struct Counts(Vec<[u16; 4]>);
+/// filter hashes its own grams, to fewer than 2^20 slots). A slot holds, in 4 bytes so that weighing a
+/// gram costs one cache miss and the table stays small, how often its grams occur in the rules' text and
+/// in the log sample, and how many literals have taken one of them. The log's count saturates at 65,535,
+/// which a 1 MiB sample reaches only for a gram on nearly every line; the others at 255.
+pub(super) struct Counts(Vec<Slot>);
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    rules: u8,
+    taken: u8,
+    log: u16,
+}
 
 /// Which count of a slot to raise.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Count {
     /// An occurrence in the rules' text.
-    Rules = 0,
+    Rules,
     /// An occurrence in the log sample.
-    Log = 1,
+    Log,
     /// A literal is looked for by the gram.
-    Taken = 2,
-    /// An occurrence in the log sample of a longer run of bytes that starts the same way (for the
-    /// squeezed filter's long grams: the gram with the four bytes beside it).
-    Wide = 3,
+    Taken,
 }
 
 /// How much more one occurrence in the log sample weighs than one in the rules.
@@ -194,34 +198,43 @@ pub(super) const LOG_WEIGHT: u64 = 64;
 impl Counts {
     /// Counts of `slots` slots, all zero.
     pub(super) fn new(slots: usize) -> Counts {
-        let mut slots = vec![[0; 4]; slots];
+        let mut slots = vec![Slot::default(); slots];
         // Fresh zeroed memory is mapped a page at a time as it is first written, and the counts are
         // written in no order: touch the pages in order first, which costs the system far less.
-        for page in slots.chunks_mut(4096 / size_of::<[u16; 4]>()) {
+        for page in slots.chunks_mut(4096 / size_of::<Slot>()) {
             // Through black_box, which hides that the slot already holds zeros, so the store is kept.
-            *std::hint::black_box(&mut page[0]) = [0; 4];
+            *std::hint::black_box(&mut page[0]) = Slot::default();
         }
         Counts(slots)
     }
 
     #[inline]
     pub(super) fn bump(&mut self, slot: usize, count: Count) {
-        let c = &mut self.0[slot][count as usize];
-        *c = c.saturating_add(1);
+        let s = &mut self.0[slot];
+        match count {
+            Count::Rules => s.rules = s.rules.saturating_add(1),
+            Count::Log => s.log = s.log.saturating_add(1),
+            Count::Taken => s.taken = s.taken.saturating_add(1),
+        }
     }
 
     /// One count of a slot.
     #[inline]
     pub(super) fn get(&self, slot: usize, count: Count) -> u64 {
-        u64::from(self.0[slot][count as usize])
+        let s = self.0[slot];
+        u64::from(match count {
+            Count::Rules => u16::from(s.rules),
+            Count::Log => s.log,
+            Count::Taken => u16::from(s.taken),
+        })
     }
 
     /// What looking for a literal by a gram in `slot` costs: how often the gram is met (in the log sample
     /// above all, then in the rules' text), times how many literals already share it.
     #[inline]
     pub(super) fn cost(&self, slot: usize) -> u64 {
-        let [rules, log, taken, _] = self.0[slot].map(u64::from);
-        (rules + LOG_WEIGHT * log + 1) * (1 + taken)
+        let Slot { rules, taken, log } = self.0[slot];
+        (u64::from(rules) + LOG_WEIGHT * u64::from(log) + 1) * (1 + u64::from(taken))
     }
 }
 

@@ -550,19 +550,36 @@ fn count_grams(
     for w in text.windows(8) {
         long.bump(slot(u64::from_le_bytes(w.try_into().expect("8 bytes"))), count);
     }
-    if let Count::Log = count {
-        // Every WIDE_STEP-th only: enough to tell the common ones, at a fraction of the cache misses.
-        for w in text.windows(12).step_by(WIDE_STEP) {
-            long.bump(wide_slot(w), Count::Wide);
-        }
-    }
 }
 
-/// The slot in [`Counts`] of 12 bytes: a long gram with its context.
-fn wide_slot(twelve: &[u8]) -> usize {
-    let gram = u64::from_le_bytes(twelve[..8].try_into().expect("8 bytes"));
-    let next = u32::from_le_bytes(twelve[8..12].try_into().expect("4 bytes"));
-    slot(gram ^ u64::from(next).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17))
+/// Approximate counts of the 12-byte runs of squeezed text (a long gram with its context's four bytes),
+/// taken at every [`WIDE_STEP`]-th byte: enough to tell the common ones. Small (512 KiB), so that
+/// counting them costs few cache misses; a slot's count is raised by others that share it, and
+/// saturates at 255.
+struct Wide(Vec<u8>);
+
+impl Wide {
+    fn of(squeezed: &[u8]) -> Wide {
+        let mut counts = vec![0u8; 1 << 19];
+        for w in squeezed.windows(12).step_by(WIDE_STEP) {
+            let c = &mut counts[Wide::slot(w)];
+            *c = c.saturating_add(1);
+        }
+        Wide(counts)
+    }
+
+    fn slot(twelve: &[u8]) -> usize {
+        let gram = u64::from_le_bytes(twelve[..8].try_into().expect("8 bytes"));
+        let next = u32::from_le_bytes(twelve[8..12].try_into().expect("4 bytes"));
+        let h = (gram ^ u64::from(next).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17))
+            .wrapping_mul(0xA076_1D64_78BD_642F);
+        (h >> 45) as usize
+    }
+
+    /// About how often `twelve` occurs in the text.
+    fn get(&self, twelve: &[u8]) -> u64 {
+        WIDE_STEP as u64 * u64::from(self.0[Wide::slot(twelve)])
+    }
 }
 
 /// How much more a long gram that passes its context filter costs (the literals that own it are then
@@ -625,6 +642,7 @@ impl Squeeze {
             count_grams(&mut long_counts, &mut short_counts, &bits, raw, Count::Rules, &mut text);
         }
         count_grams(&mut long_counts, &mut short_counts, &bits, log, Count::Log, &mut text);
+        let wide = Wide::of(&text);
 
         let mut owners = Vec::new();
         let (mut long_grams, mut short_grams) = (Vec::new(), Vec::new());
@@ -638,20 +656,21 @@ impl Squeeze {
                 (4, short_stride, &mut short_counts)
             };
             let slot = |gram: u64| if n == 8 { slot(gram) } else { bits.place(gram as u32) };
-            // What finding each gram of the key would cost (a long one also by how often its context
-            // passes: the 12 key bytes from it or, near the end, up to it), then the cheapest run of
-            // `stride` of them.
+            // What finding each gram of the key would cost, then the cheapest run of `stride` of them.
             each.clear();
-            each.extend((0..=key.len() - n).map(|at| {
-                let gram = counts.cost(slot(gram_of(key, at, n)));
-                if n == 4 {
-                    return gram;
+            each.extend((0..=key.len() - n).map(|at| counts.cost(slot(gram_of(key, at, n)))));
+            let Some(mut best) = cheapest_run(&each, stride) else { continue };
+            // A long gram costs more when its context passes too: weighed by the 12 key bytes from it (or,
+            // near the end, up to it). Only where the run chosen holds a gram of the log sample: otherwise
+            // it holds none with its context either, and stays the cheapest.
+            let seen = |at: usize| counts.get(slot(gram_of(key, at, n)), Count::Log) > 0;
+            if n == 8 && (best..best + stride).any(seen) {
+                for (at, cost) in each.iter_mut().enumerate().filter(|&(at, _)| seen(at)) {
+                    let from = if at + 12 <= key.len() { at } else { at - 4 };
+                    *cost += WIDE_WEIGHT * LOG_WEIGHT * wide.get(&key[from..from + 12]);
                 }
-                let wide = if at + 12 <= key.len() { at } else { at - 4 };
-                let seen = WIDE_STEP as u64 * counts.get(wide_slot(&key[wide..wide + 12]), Count::Wide);
-                gram + WIDE_WEIGHT * LOG_WEIGHT * seen
-            }));
-            let Some(best) = cheapest_run(&each, stride) else { continue };
+                best = cheapest_run(&each, stride).expect("as before");
+            }
             for at in best..best + stride {
                 let gram = gram_of(key, at, n);
                 counts.bump(slot(gram), Count::Taken);
