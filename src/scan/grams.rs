@@ -218,15 +218,10 @@ impl Counts {
         }
     }
 
-    /// One count of a slot.
+    /// How often the grams of `slot` occur in the log sample.
     #[inline]
-    pub(super) fn get(&self, slot: usize, count: Count) -> u64 {
-        let s = self.0[slot];
-        u64::from(match count {
-            Count::Rules => u16::from(s.rules),
-            Count::Log => s.log,
-            Count::Taken => u16::from(s.taken),
-        })
+    pub(super) fn log(&self, slot: usize) -> u64 {
+        u64::from(self.0[slot].log)
     }
 
     /// What looking for a literal by a gram in `slot` costs: how often the gram is met (in the log sample

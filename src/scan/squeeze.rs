@@ -13,9 +13,9 @@
 //! rare in the start of the log and in the rules' text, as the scan's filters see them (a short gram by
 //! its bit in the bitmap, a long one also with the four bytes its context filter tests); the scan looks
 //! at the gram at every stride-th squeezed byte, so exactly one gram of the run is looked at wherever
-//! the literal occurs. Keys of 15
-//! bytes or more take 8-byte grams every 8 bytes; shorter ones 4-byte grams every 4 bytes, or every 2
-//! for all of them when one has only 5 or 6 (with AVX2, eight of these at a time, by gathers). A long
+//! the literal occurs. Keys of 15 bytes or more take 8-byte grams every 8 bytes; shorter ones 4-byte
+//! grams every 4 bytes, or every 2 for all of them when one has only 5 or 6 (with AVX2, eight of these
+//! at a time, by gathers). A long
 //! gram that passes a Bloom filter is tested with the four bytes beside it in a second one, a short one
 //! that passes its bitmap with the key bytes around it (exactly, in a small table); then the gram is
 //! looked up exactly, and each literal that owns it is compared in full in the raw bytes, where word
@@ -78,16 +78,15 @@ impl Scratch {
         self.before.clear();
         self.squeezed.reserve(hay.len() + 2 * PAD);
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
-            // SAFETY: the CPU has the features the function is compiled for.
-            unsafe { simd::squeeze_avx2(hay, &mut self.squeezed, &mut self.before) };
-            self.squeezed.resize(self.squeezed.len() + PAD, 0);
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("ssse3") && std::is_x86_feature_detected!("popcnt") {
-            // SAFETY: the CPU has the features the function is compiled for.
-            unsafe { simd::squeeze(hay, &mut self.squeezed, &mut self.before) };
+            // SAFETY: the CPU has the features each function is compiled for.
+            unsafe {
+                if std::is_x86_feature_detected!("avx2") {
+                    simd::squeeze_avx2(hay, &mut self.squeezed, &mut self.before)
+                } else {
+                    simd::squeeze(hay, &mut self.squeezed, &mut self.before)
+                }
+            };
             self.squeezed.resize(self.squeezed.len() + PAD, 0);
             return;
         }
@@ -642,12 +641,13 @@ impl Squeeze {
             count_grams(&mut long_counts, &mut short_counts, &bits, raw, Count::Rules, &mut text);
         }
         count_grams(&mut long_counts, &mut short_counts, &bits, log, Count::Log, &mut text);
+        // `text` holds the log sample squeezed, from the call just above.
         let wide = Wide::of(&text);
 
         let mut owners = Vec::new();
         let (mut long_grams, mut short_grams) = (Vec::new(), Vec::new());
         let (mut contexts, mut around) = (Vec::new(), Vec::new());
-        let mut each = Vec::new();
+        let (mut slots, mut each) = (Vec::new(), Vec::new());
         for &id in ids {
             let key = key(id);
             let (n, stride, counts) = if key.len() >= LONG {
@@ -655,15 +655,20 @@ impl Squeeze {
             } else {
                 (4, short_stride, &mut short_counts)
             };
-            let slot = |gram: u64| if n == 8 { slot(gram) } else { bits.place(gram as u32) };
-            // What finding each gram of the key would cost, then the cheapest run of `stride` of them.
+            // Each gram's slot in the counts, what finding it would cost, then the cheapest run of
+            // `stride` of them.
+            slots.clear();
+            slots.extend((0..=key.len() - n).map(|at| {
+                let gram = gram_of(key, at, n);
+                if n == 8 { slot(gram) } else { bits.place(gram as u32) }
+            }));
             each.clear();
-            each.extend((0..=key.len() - n).map(|at| counts.cost(slot(gram_of(key, at, n)))));
+            each.extend(slots.iter().map(|&s| counts.cost(s)));
             let Some(mut best) = cheapest_run(&each, stride) else { continue };
             // A long gram costs more when its context passes too: weighed by the 12 key bytes from it (or,
             // near the end, up to it). Only where the run chosen holds a gram of the log sample: otherwise
             // it holds none with its context either, and stays the cheapest.
-            let seen = |at: usize| counts.get(slot(gram_of(key, at, n)), Count::Log) > 0;
+            let seen = |at: usize| counts.log(slots[at]) > 0;
             if n == 8 && (best..best + stride).any(seen) {
                 for (at, cost) in each.iter_mut().enumerate().filter(|&(at, _)| seen(at)) {
                     let from = if at + 12 <= key.len() { at } else { at - 4 };
@@ -671,9 +676,9 @@ impl Squeeze {
                 }
                 best = cheapest_run(&each, stride).expect("as before");
             }
-            for at in best..best + stride {
+            for (at, &slot) in slots.iter().enumerate().skip(best).take(stride) {
                 let gram = gram_of(key, at, n);
-                counts.bump(slot(gram), Count::Taken);
+                counts.bump(slot, Count::Taken);
                 owners.push(Owner { gram, literal: id, offset: at as u32 });
                 if n == 8 {
                     long_grams.push(gram);
@@ -1085,15 +1090,17 @@ mod tests {
         assert_eq!(v, [(log.len(), log.len() + 22, 0)]);
     }
 
+    /// Where the grams chosen for `literal`, tuned to `log`, start in its squeezed key.
+    fn chosen_offsets(literal: &Literal, log: &str) -> Vec<u32> {
+        let s = Squeeze::new(std::slice::from_ref(literal), &[0], &[], log.as_bytes());
+        s.table.owners().iter().map(|o| o.offset).collect()
+    }
+
     #[test]
     fn a_long_gram_whose_context_is_common_in_the_log_is_avoided() {
         // Sixteen bytes: nine 8-byte grams, so two runs of eight, which share all but the first gram
         // (`abcdefgh`) and the last (`ijklmnop`).
-        let lits = [Literal::words("abcdefgh ijklmnop")];
-        let offsets = |log: &str| -> Vec<u32> {
-            let s = Squeeze::new(&lits, &[0], &[], log.as_bytes());
-            s.table.owners().iter().map(|o| o.offset).collect()
-        };
+        let offsets = |log: &str| chosen_offsets(&Literal::words("abcdefgh ijklmnop"), log);
         // The last gram is the more common in the log, but the first is met with the key's next four
         // bytes (`ijkl`), so that each of those would pass the context filter too.
         let log = format!("{}{}", "abcdefgh ijkl zz\n".repeat(100), "qq ijklmnop\n".repeat(150));
@@ -1106,11 +1113,7 @@ mod tests {
     #[test]
     fn a_short_gram_is_weighed_by_its_bit_so_one_sharing_the_bit_of_a_common_gram_is_avoided() {
         // `abcdefgh` has five 4-byte grams, so two runs of four: from 0 or from 1. Untuned, the first.
-        let lits = [Literal::words("abcdefgh")];
-        let offsets = |log: &str| -> Vec<u32> {
-            let s = Squeeze::new(&lits, &[0], &[], log.as_bytes());
-            s.table.owners().iter().map(|o| o.offset).collect()
-        };
+        let offsets = |log: &str| chosen_offsets(&Literal::words("abcdefgh"), log);
         assert_eq!(offsets(""), [0, 1, 2, 3]);
         // A gram of other letters on the bit of `abcd` (the bitmap of one short key's four grams), none
         // of whose turns (the log repeats it) falls on the bit of another gram of the key.
