@@ -4,7 +4,7 @@
 //! selective. The second pass runs only when such literals exist.
 
 use super::grams::{Grams, Literal};
-use super::squeeze::{self, Scratch, Squeeze};
+use super::squeeze::{self, Counted, Scratch, Squeeze};
 
 /// The filters over one list of literals; hits carry the index in that list.
 pub struct Filter {
@@ -15,8 +15,9 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Filters for `literals`, tuned to `log` (the start of the input) and `sample` (the rules' text).
-    pub fn new(literals: Vec<Literal>, sample: &[&str], log: &[u8]) -> Filter {
+    /// Filters for `literals`, tuned to `log` (the start of the input) and `sample` (the rules' text),
+    /// whose grams `counted` holds counted ([`Counted::of`]).
+    pub fn new(literals: Vec<Literal>, counted: Counted, sample: &[&str], log: &[u8]) -> Filter {
         let all: Vec<u32> = (0..literals.len() as u32).collect();
         let (squeezed, raw): (Vec<u32>, Vec<u32>) =
             all.iter().partition(|&&i| squeeze::suits(&literals[i as usize]));
@@ -24,7 +25,7 @@ impl Filter {
             let own = raw.iter().map(|&i| literals[i as usize].clone()).collect();
             (Grams::new(own, sample, log), raw)
         });
-        let squeeze = (!squeezed.is_empty()).then(|| Squeeze::new(&literals, &squeezed, sample, log));
+        let squeeze = (!squeezed.is_empty()).then(|| Squeeze::new(&literals, &squeezed, counted));
         Filter { literals, squeeze, grams }
     }
 
@@ -126,7 +127,7 @@ mod tests {
         for (log, max_breaks) in [(hay.as_bytes(), 0), (hay.as_bytes(), 1), (&[][..], 3)] {
             let mut a = Vec::new();
             let mut scratch = Scratch::default();
-            Filter::new(literals.clone(), &[], log).find(
+            Filter::new(literals.clone(), Counted::of(&[], log), &[], log).find(
                 hay.as_bytes(),
                 max_breaks,
                 &mut scratch,
@@ -149,7 +150,7 @@ mod tests {
             Literal::plain("c:\\a\\b"),
             Literal::plain("8004011d"),
         ];
-        let f = Filter::new(literals, &[], &[]);
+        let f = Filter::new(literals, Counted::of(&[], &[]), &[], &[]);
         assert!(f.squeeze.is_some());
         assert_eq!(f.grams.as_ref().map(|(_, ids)| ids.clone()), Some(vec![1]));
         let hay = "x: The device is busy now, at C:\\A\\B hr=0x8004011D";

@@ -208,6 +208,17 @@ impl Counts {
         Counts(slots)
     }
 
+    /// The counts with every `1 << by` neighbouring slots added into one: as if counted into a table of
+    /// that many times fewer slots, whose slot is a gram's slot here shifted right by `by`.
+    pub(super) fn folded(&self, by: u32) -> Counts {
+        let add = |a: Slot, b: &Slot| Slot {
+            rules: a.rules.saturating_add(b.rules),
+            taken: a.taken.saturating_add(b.taken),
+            log: a.log.saturating_add(b.log),
+        };
+        Counts(self.0.chunks(1 << by).map(|group| group.iter().fold(Slot::default(), add)).collect())
+    }
+
     #[inline]
     pub(super) fn bump(&mut self, slot: usize, count: Count) {
         let s = &mut self.0[slot];

@@ -24,6 +24,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::filter::Filter;
 use super::grams::{Literal, MIN_LEN};
+use super::squeeze::Counted;
 use crate::engine::compiled::{CompiledSet, SymptomKind};
 use crate::rule::Code;
 
@@ -44,52 +45,15 @@ pub struct Plan {
 
 impl Plan {
     /// The plan for a compiled set, its filter tuned to `log`, text like what is about to be scanned
-    /// (may be empty; see [`super::job::sample`]).
+    /// (may be empty; see [`super::job::sample`]). The grams of the rules' text and of `log` are
+    /// counted on a second thread while the literals are extracted.
     pub fn new(set: &CompiledSet, log: &[u8]) -> Plan {
-        let mut words: Vec<&str> = vec![""; set.vocab.len()];
-        for (w, &id) in &set.vocab {
-            words[id as usize] = w;
-        }
-        let mut builder = Builder::default();
-        let mut spread = vec![false; set.symptoms.len()];
-        let mut scannable = vec![false; set.symptoms.len()];
-        for (sym, entry) in set.symptoms.iter().enumerate() {
-            let wanted: Vec<Literal> = match &entry.kind {
-                SymptomKind::Words { segments, .. } => {
-                    let parts: Vec<&[u32]> = (segments.start..segments.end)
-                        .map(|s| set.segment_words(&set.segments[s as usize]))
-                        .collect();
-                    match best_run(&parts, &words) {
-                        Some((part, run)) => {
-                            spread[sym] = part + 1 < parts.len() || run.end < parts[part].len();
-                            let parts =
-                                parts[part][run].iter().map(|&w| words[w as usize].as_bytes().to_vec());
-                            vec![Literal { parts: parts.collect(), word: true }]
-                        }
-                        None => Vec::new(),
-                    }
-                }
-                SymptomKind::Number(code) if code.is_generic() => Vec::new(),
-                SymptomKind::Number(code) => {
-                    let forms = number_forms(code);
-                    if !forms.is_empty() && forms.iter().all(|f| f.len() >= MIN_LEN) {
-                        forms.into_iter().map(Literal::plain).collect()
-                    } else {
-                        Vec::new()
-                    }
-                }
-                SymptomKind::Regex(i) => match &set.regexes[*i as usize].literals {
-                    Some(ls) if ls.iter().all(|l| l.len() >= MIN_LEN) => {
-                        ls.iter().map(|l| Literal::plain(l.as_bytes())).collect()
-                    }
-                    _ => Vec::new(),
-                },
-            };
-            scannable[sym] = !wanted.is_empty();
-            for literal in wanted {
-                builder.add(literal, sym as u32);
-            }
-        }
+        let sample: Vec<&str> = set.segments.iter().map(|s| set.segment_text(s)).collect();
+        let (counted, (builder, spread, scannable)) = std::thread::scope(|scope| {
+            let counting = scope.spawn(|| Counted::of(&sample, log));
+            let extracted = extract(set);
+            (counting.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), extracted)
+        });
         let unscannable = set
             .rules
             .iter()
@@ -97,10 +61,58 @@ impl Plan {
             .filter(|(_, r)| (r.symptoms.start..r.symptoms.end).all(|s| !scannable[s as usize]))
             .map(|(i, _)| i)
             .collect();
-        let sample: Vec<&str> = set.segments.iter().map(|s| set.segment_text(s)).collect();
-        let filter = Filter::new(builder.literals, &sample, log);
+        let filter = Filter::new(builder.literals, counted, &sample, log);
         Plan { filter, targets: builder.targets, spread, unscannable }
     }
+}
+
+/// The literals of every symptom, and per symptom whether its match may go on past its literal (see
+/// [`Plan::spread`]) and whether it has any literal.
+fn extract(set: &CompiledSet) -> (Builder, Vec<bool>, Vec<bool>) {
+    let mut words: Vec<&str> = vec![""; set.vocab.len()];
+    for (w, &id) in &set.vocab {
+        words[id as usize] = w;
+    }
+    let mut builder = Builder::default();
+    let mut spread = vec![false; set.symptoms.len()];
+    let mut scannable = vec![false; set.symptoms.len()];
+    for (sym, entry) in set.symptoms.iter().enumerate() {
+        let wanted: Vec<Literal> = match &entry.kind {
+            SymptomKind::Words { segments, .. } => {
+                let parts: Vec<&[u32]> = (segments.start..segments.end)
+                    .map(|s| set.segment_words(&set.segments[s as usize]))
+                    .collect();
+                match best_run(&parts, &words) {
+                    Some((part, run)) => {
+                        spread[sym] = part + 1 < parts.len() || run.end < parts[part].len();
+                        let parts = parts[part][run].iter().map(|&w| words[w as usize].as_bytes().to_vec());
+                        vec![Literal { parts: parts.collect(), word: true }]
+                    }
+                    None => Vec::new(),
+                }
+            }
+            SymptomKind::Number(code) if code.is_generic() => Vec::new(),
+            SymptomKind::Number(code) => {
+                let forms = number_forms(code);
+                if !forms.is_empty() && forms.iter().all(|f| f.len() >= MIN_LEN) {
+                    forms.into_iter().map(Literal::plain).collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            SymptomKind::Regex(i) => match &set.regexes[*i as usize].literals {
+                Some(ls) if ls.iter().all(|l| l.len() >= MIN_LEN) => {
+                    ls.iter().map(|l| Literal::plain(l.as_bytes())).collect()
+                }
+                _ => Vec::new(),
+            },
+        };
+        scannable[sym] = !wanted.is_empty();
+        for literal in wanted {
+            builder.add(literal, sym as u32);
+        }
+    }
+    (builder, spread, scannable)
 }
 
 /// The run of consecutive ASCII words to look for a phrase by: (part, word range), the parts being ids

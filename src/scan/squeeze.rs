@@ -372,16 +372,28 @@ struct Bits {
 /// The multiplier of [`Bits`]' hash.
 const BITS_MUL: u32 = 0x9E37_79B1;
 
+/// Bits of the largest bitmap (16 KiB).
+const MOST_BITS: usize = 1 << 17;
+
+/// [`Bits::shift`] of the largest bitmap.
+const MOST_SHIFT: u32 = 32 - MOST_BITS.trailing_zeros();
+
 impl Bits {
     /// An empty bitmap for `keys` keys.
     fn sized(keys: usize) -> Bits {
-        let words = (2 * keys).next_power_of_two().clamp(32, 1 << 12);
+        let words = (2 * keys).next_power_of_two().clamp(32, MOST_BITS / 32);
         Bits { words: vec![0; words], shift: 32 - (32 * words).trailing_zeros() }
     }
 
-    /// Bits (and so places).
-    fn len(&self) -> usize {
-        32 * self.words.len()
+    /// The bit of a key in the largest bitmap, [`MOST_BITS`] bits: shifted right by
+    /// [`Bits::coarser`], its bit in this one.
+    fn place_in_most(key: u32) -> usize {
+        (key.wrapping_mul(BITS_MUL) >> MOST_SHIFT) as usize
+    }
+
+    /// How many times fewer bits this bitmap has than the largest, as a power of two.
+    fn coarser(&self) -> u32 {
+        self.shift - MOST_SHIFT
     }
 
     fn insert(&mut self, key: u32) {
@@ -389,7 +401,7 @@ impl Bits {
         self.words[b / 32] |= 1 << (b % 32);
     }
 
-    /// The bit of a key (below [`Bits::len`], so also a slot of counts of that many slots).
+    /// The bit of a key.
     #[inline(always)]
     fn place(&self, key: u32) -> usize {
         (key.wrapping_mul(BITS_MUL) >> self.shift) as usize
@@ -532,22 +544,40 @@ impl Around {
 const LONG: usize = 15;
 
 /// Counts the 8- and 4-byte grams of `raw` squeezed (`text` is a buffer to reuse), the 4-byte ones by
-/// their bit in `bits`.
-fn count_grams(
-    long: &mut Counts,
-    short: &mut Counts,
-    bits: &Bits,
-    raw: &[u8],
-    count: Count,
-    text: &mut Vec<u8>,
-) {
+/// their bit in the largest bitmap.
+fn count_grams(long: &mut Counts, short: &mut Counts, raw: &[u8], count: Count, text: &mut Vec<u8>) {
     text.clear();
     text.extend(squeezed(raw));
     for w in text.windows(4) {
-        short.bump(bits.place(u32::from_le_bytes(w.try_into().expect("4 bytes"))), count);
+        short.bump(Bits::place_in_most(u32::from_le_bytes(w.try_into().expect("4 bytes"))), count);
     }
     for w in text.windows(8) {
         long.bump(slot(u64::from_le_bytes(w.try_into().expect("8 bytes"))), count);
+    }
+}
+
+/// How often the grams of the rules' text and of the log sample occur, as the choice of each literal's
+/// grams weighs them. Counted before the literals are known (the short grams by their bit in the
+/// largest bitmap, folded to the one the literals need), so that counting can go on beside the
+/// literals' extraction.
+pub struct Counted {
+    long: Counts,
+    short: Counts,
+    wide: Wide,
+}
+
+impl Counted {
+    /// The grams of `sample` (the rules' text) and of `log` (the start of the input), counted.
+    pub fn of(sample: &[&str], log: &[u8]) -> Counted {
+        let (mut long, mut short) = (Counts::new(1 << 20), Counts::new(MOST_BITS));
+        let mut text = Vec::new();
+        for rules_text in sample {
+            count_grams(&mut long, &mut short, rules_text.as_bytes(), Count::Rules, &mut text);
+        }
+        count_grams(&mut long, &mut short, log, Count::Log, &mut text);
+        // `text` holds the log sample squeezed, from the call just above.
+        let wide = Wide::of(&text);
+        Counted { long, short, wide }
     }
 }
 
@@ -615,8 +645,8 @@ fn gram_of(key: &[u8], at: usize, n: usize) -> u64 {
 
 impl Squeeze {
     /// A filter for `literals` (indices into the caller's list, each one that [`suits`]), its grams
-    /// chosen by how rare they are in `log` (the start of the input), then in `sample` (the rules' text).
-    pub fn new(all: &[Literal], ids: &[u32], sample: &[&str], log: &[u8]) -> Squeeze {
+    /// chosen by how rare `counted` found them in the start of the input, then in the rules' text.
+    pub fn new(all: &[Literal], ids: &[u32], counted: Counted) -> Squeeze {
         let mut keys = vec![Key::default(); all.len()];
         let mut key_bytes = Vec::new();
         for &id in ids {
@@ -633,16 +663,8 @@ impl Squeeze {
         // The short grams are weighed by their bit in the bitmap, which is what the scan sees: a gram that
         // shares its bit with a common one of the log would pass as often as that one.
         let mut bits = Bits::sized(short_stride * short_keys.len());
-
-        let (mut long_counts, mut short_counts) = (Counts::new(1 << 20), Counts::new(bits.len()));
-        let mut text = Vec::new();
-        for rules_text in sample {
-            let raw = rules_text.as_bytes();
-            count_grams(&mut long_counts, &mut short_counts, &bits, raw, Count::Rules, &mut text);
-        }
-        count_grams(&mut long_counts, &mut short_counts, &bits, log, Count::Log, &mut text);
-        // `text` holds the log sample squeezed, from the call just above.
-        let wide = Wide::of(&text);
+        let Counted { long: mut long_counts, short, wide } = counted;
+        let mut short_counts = short.folded(bits.coarser());
 
         let mut owners = Vec::new();
         let (mut long_grams, mut short_grams) = (Vec::new(), Vec::new());
@@ -868,7 +890,7 @@ mod tests {
 
     fn find(literals: &[Literal], hay: &str, log: &str, max_breaks: usize) -> Vec<(usize, usize, u32)> {
         let ids: Vec<u32> = (0..literals.len() as u32).collect();
-        let s = Squeeze::new(literals, &ids, &[], log.as_bytes());
+        let s = Squeeze::new(literals, &ids, Counted::of(&[], log.as_bytes()));
         let mut v = Vec::new();
         s.find(hay.as_bytes(), max_breaks, literals, &mut Scratch::default(), &mut |a, b, id| {
             v.push((a, b, id))
@@ -1002,7 +1024,7 @@ mod tests {
     fn a_short_gram_passes_its_context_only_where_up_to_four_key_bytes_on_each_side_stand() {
         for key in ["error26", "windows98", "abcde"] {
             let lits = [Literal::words(key)];
-            let s = Squeeze::new(&lits, &[0], &[], b"");
+            let s = Squeeze::new(&lits, &[0], Counted::of(&[], b""));
             let near =
                 format!("{key} {} x{key} {key}1 error 27 windows 95 abcdf {key}", &key[..key.len() - 1]);
             let mut scratch = Scratch::default();
@@ -1078,7 +1100,7 @@ mod tests {
     fn calibration_keys_a_literal_by_grams_the_log_lacks() {
         let log = "the device is ready; the device is busy? no: device is ready\n".repeat(500);
         let lits = [Literal::words("the device is busy now")];
-        let s = Squeeze::new(&lits, &[0], &[], log.as_bytes());
+        let s = Squeeze::new(&lits, &[0], Counted::of(&[], log.as_bytes()));
         // `thedeviceisbusynow`: the run of eight grams that ends with the key holds the three the log
         // lacks (`eisbusyn`, `isbusyno`, `sbusynow`); every other run holds fewer.
         let offsets: Vec<u32> = s.table.owners().iter().map(|o| o.offset).collect();
@@ -1092,7 +1114,7 @@ mod tests {
 
     /// Where the grams chosen for `literal`, tuned to `log`, start in its squeezed key.
     fn chosen_offsets(literal: &Literal, log: &str) -> Vec<u32> {
-        let s = Squeeze::new(std::slice::from_ref(literal), &[0], &[], log.as_bytes());
+        let s = Squeeze::new(std::slice::from_ref(literal), &[0], Counted::of(&[], log.as_bytes()));
         s.table.owners().iter().map(|o| o.offset).collect()
     }
 
@@ -1140,6 +1162,30 @@ mod tests {
         assert_eq!(offsets(&log), [1, 2, 3, 4]);
         let log = format!("{}{}", "abcd\n".repeat(300), "efgh\n".repeat(1000));
         assert_eq!(offsets(&log), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn short_grams_counted_by_their_bit_in_the_largest_bitmap_and_folded_count_as_in_a_smaller_one() {
+        let pieces = ["error", "event", "5000", "user", "windows", "_", "q"];
+        let rules = mixed_text(&pieces, &[" ", ". "], 20_000);
+        let log = mixed_text(&pieces, &["\n", " - "], 50_000);
+        let counted = Counted::of(&[&rules], log.as_bytes());
+        for keys in [1, 100, 3_000, 100_000] {
+            let bits = Bits::sized(keys);
+            let slots = 32 * bits.words.len();
+            let mut direct = Counts::new(slots);
+            for (text, count) in [(&rules, Count::Rules), (&log, Count::Log)] {
+                let text: Vec<u8> = squeezed(text.as_bytes()).collect();
+                for w in text.windows(4) {
+                    direct.bump(bits.place(u32::from_le_bytes(w.try_into().unwrap())), count);
+                }
+            }
+            let folded = counted.short.folded(bits.coarser());
+            assert!((0..slots).any(|s| direct.log(s) > 0));
+            for s in 0..slots {
+                assert_eq!((folded.cost(s), folded.log(s)), (direct.cost(s), direct.log(s)), "{keys} keys");
+            }
+        }
     }
 
     #[test]
