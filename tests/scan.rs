@@ -248,6 +248,98 @@ fn empty_files_folders_and_missing_files() {
 }
 
 #[test]
+fn binary_files_found_in_folders_are_skipped_and_named_ones_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write(&logs, "app.log", sample_log().as_bytes());
+    // A dump holding the message among NUL bytes, and the same gzipped: binary once decompressed.
+    let dump = [&b"MDMP\0\0\x01\0"[..], format!("\0{OWA}\0\n").as_bytes()].concat();
+    let dump_path = write(&logs, "w3wp.dmp", &dump);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&dump).unwrap();
+    write(&logs, "old/w3wp.dmp.gz", &gz.finish().unwrap());
+    // Text: UTF-16 with a BOM (NUL bytes until decoded), and a log whose first NUL comes late.
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(format!("{OWA}\n").encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    write(&logs, "le.log", &utf16);
+    let late = format!("{}\0\n{OWA}\n", "x".repeat(70_000));
+    write(&logs, "late.log", late.as_bytes());
+    // Over one segment, so that it would be split if it were scanned.
+    let mut big = b"\0\0\0\0\n".to_vec();
+    while big.len() <= 17 << 20 {
+        big.extend_from_slice(b"filler line of a binary file\n");
+    }
+    let big_lines = big.iter().filter(|&&b| b == b'\n').count() as u64;
+    big.extend_from_slice(format!("{OWA}\n").as_bytes());
+    let big_path = write(&logs, "big.bin", &big);
+
+    let out = kbx().args(["scan", "--format", "json"]).arg(&logs).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["stats"]["files"], 3, "app.log, late.log, le.log");
+    assert_eq!(report["stats"]["skipped"], 3);
+    let skipped: Vec<&str> =
+        report["skipped"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let named = |p: &str| p.rsplit(['/', '\\']).next().unwrap().to_string();
+    assert_eq!(
+        skipped.iter().map(|p| named(p)).collect::<Vec<_>>(),
+        ["big.bin", "w3wp.dmp.gz", "w3wp.dmp"],
+        "in input order"
+    );
+    // Two in app.log, one each in late.log and le.log; none from the binary files.
+    assert_eq!(findings(&report)[0], ("Q293218".to_string(), 4, 2, 1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("3 files found in folders looked binary") && stderr.contains("w3wp.dmp"),
+        "{stderr}"
+    );
+
+    // Named, a binary file is scanned as text, split into segments when large.
+    let (report, code) = json(&[dump_path.to_str().unwrap(), big_path.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    assert_eq!(report["stats"]["skipped"], 0);
+    assert_eq!(findings(&report), [("Q293218".to_string(), 2, 1, big_lines + 1)]);
+    assert_eq!(report["findings"][0]["last"]["path"], big_path.to_str().unwrap());
+}
+
+#[test]
+fn an_input_that_cannot_be_read_is_named_while_the_scan_goes_on() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Process, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("gone.log");
+    // Standard input stays open after the missing file: the scan is not over until it closes.
+    let mut child = Process::new(env!("CARGO_BIN_EXE_kbx"))
+        .args(["scan", "--format", "jsonl"])
+        .arg(&missing)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stderr).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(std::time::Duration::from_secs(60));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{OWA}\n").as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let line = line.expect("the missing file is named before standard input ends");
+    assert!(line.contains("gone.log: no such file or folder"), "{line}");
+    assert_eq!(out.status.code(), Some(2));
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((row["kb"].as_str(), row["path"].as_str()), (Some("Q293218"), Some("-")));
+}
+
+#[test]
 fn standard_input_is_read_when_no_path_is_given() {
     let (report, code) = json(&["--fail-on", "medium"], Some(sample_log().as_bytes()));
     assert_eq!(code, 1);

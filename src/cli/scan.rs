@@ -53,6 +53,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let loaded = args.knowledge.load_compiled()?;
     let (inputs, mut errors) = inputs(&args.paths);
+    // Each input that cannot be read is named as soon as it is known, in input order.
+    for e in &errors {
+        eprintln!("kbx: {}", e.message);
+    }
     let sample = crate::scan::job::sample(&inputs);
     let scanner = Scanner::new(Engine::new(loaded.set), usize::from(args.window), &sample);
     warn_unscannable(&scanner);
@@ -70,6 +74,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut write_error: Option<io::Error> = None;
+    let mut skipped = Vec::new();
     let totals = scanner.scan(&inputs, threads, &control, &mut |event| match event {
         Event::Match { input, line, rule, text } => {
             let r = &set.rules[rule];
@@ -94,8 +99,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
             }
         }
         Event::Failed { input, message } => {
+            say(bar.as_ref(), &format!("kbx: {message}"));
             errors.push(ScanError { path: inputs[input].name.clone(), message });
         }
+        Event::Skipped { input } => skipped.push(inputs[input].name.clone()),
     });
     if let Some(bar) = bar {
         bar.finish();
@@ -103,12 +110,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     if let Some(e) = write_error {
         return Err(e.into());
     }
-    for e in &errors {
-        eprintln!("kbx: {}", e.message);
-    }
+    note_skipped(&skipped);
     let stats = Stats { totals, seconds: started.elapsed().as_secs_f64() };
     let groups = summary.into_groups(|rule| set.rules[rule].severity);
-    let report = ScanReport::new(set, groups, stats, errors);
+    let report = ScanReport::new(set, groups, stats, errors, skipped);
     match args.format {
         Format::Jsonl => {}
         Format::Table => render::table::scan(&mut out, &report, stdout_style())?,
@@ -133,16 +138,17 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
 /// The inputs named: files, every file under a folder (in name order), standard input for `-` or none;
 /// and the paths that could not be listed.
 fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
-    let stdin = || Input { name: "-".to_string(), source: Source::Stdin, size: None };
+    let stdin = || Input { name: "-".to_string(), source: Source::Stdin, size: None, skip_binary: false };
     if paths.is_empty() {
         return (vec![stdin()], Vec::new());
     }
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
-    let file = |path: PathBuf, size: Option<u64>| Input {
+    let file = |path: PathBuf, size: Option<u64>, skip_binary: bool| Input {
         name: path.display().to_string(),
         source: Source::File(path),
         size,
+        skip_binary,
     };
     for path in paths {
         if path.as_os_str() == "-" {
@@ -155,7 +161,7 @@ fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
                     match entry {
                         Ok(e) if e.file_type().is_file() => {
                             let size = e.metadata().ok().map(|m| m.len());
-                            inputs.push(file(e.into_path(), size));
+                            inputs.push(file(e.into_path(), size, true));
                         }
                         Ok(_) => {}
                         Err(e) => {
@@ -171,12 +177,28 @@ fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
                     }
                 }
             }
-            Ok(meta) => inputs.push(file(path.clone(), Some(meta.len()))),
+            Ok(meta) => inputs.push(file(path.clone(), Some(meta.len()), false)),
             // Scanned anyway, so that the failure is reported in order with the reason.
-            Err(_) => inputs.push(file(path.clone(), None)),
+            Err(_) => inputs.push(file(path.clone(), None, false)),
         }
     }
     (inputs, errors)
+}
+
+/// Tells the user about files found in folders that were skipped as binary.
+fn note_skipped(skipped: &[String]) {
+    if skipped.is_empty() {
+        return;
+    }
+    eprintln!(
+        "kbx: note: {} file{} found in folders {} and {} not scanned: {}; name a file on the command line \
+         to scan it anyway",
+        skipped.len(),
+        render::plural(skipped.len() as u64),
+        crate::scan::job::LOOKS_BINARY,
+        if skipped.len() == 1 { "was" } else { "were" },
+        first_few(skipped.iter().map(String::as_str), 3),
+    );
 }
 
 /// Tells the user about rules scanning cannot look for.
@@ -186,16 +208,21 @@ fn warn_unscannable(scanner: &Scanner) {
         return;
     }
     let set = scanner.engine().set();
-    let names: Vec<&str> = skipped.iter().take(5).map(|&r| set.rules[r].id.as_str()).collect();
     eprintln!(
-        "kbx: warning: {} rule{} cannot be scanned for and {} skipped: {}{} (a symptom needs a word of 5+ \
+        "kbx: warning: {} rule{} cannot be scanned for and {} skipped: {} (a symptom needs a word of 5+ \
          letters, a regex with a literal, or a specific code)",
         skipped.len(),
         render::plural(skipped.len() as u64),
         if skipped.len() == 1 { "is" } else { "are" },
-        names.join(", "),
-        if skipped.len() > names.len() { ", …" } else { "" }
+        first_few(skipped.iter().map(|&r| set.rules[r].id.as_str()), 5),
     );
+}
+
+/// The first `most` of `names`, joined by commas, and `, …` when there are more.
+fn first_few<'a>(names: impl ExactSizeIterator<Item = &'a str>, most: usize) -> String {
+    let more = names.len() > most;
+    let shown: Vec<&str> = names.take(most).collect();
+    format!("{}{}", shown.join(", "), if more { ", …" } else { "" })
 }
 
 /// A progress bar on standard error when it is a terminal (never in a pipe or under CI).
@@ -219,6 +246,14 @@ fn progress(total: u64, control: &Arc<Control>) -> Option<Ticker> {
         }
     });
     Some(Ticker { bar, done })
+}
+
+/// Writes a line on standard error, above the progress bar when there is one.
+fn say(bar: Option<&Ticker>, line: &str) {
+    match bar {
+        Some(ticker) => ticker.bar.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    }
 }
 
 /// Moves the bar from the scan's byte count until finished.

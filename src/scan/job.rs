@@ -41,6 +41,10 @@ pub struct Input {
     pub source: Source,
     /// Bytes on disk, when known.
     pub size: Option<u64>,
+    /// Found in a folder rather than named: skipped when it looks binary (a NUL byte among its first
+    /// [`HEAD`] bytes of text), as a folder of logs also holds dumps, archives and programs, whose
+    /// strings are no one's log lines. A file named on the command line is scanned whatever it holds.
+    pub skip_binary: bool,
 }
 
 /// A unit of work: a whole input, or a segment of a plain file.
@@ -58,6 +62,21 @@ pub struct Done {
     pub lines: u64,
     /// Bytes of text scanned, after decompression and decoding.
     pub bytes: u64,
+    /// The input looked binary and was skipped ([`Input::skip_binary`]); nothing was scanned.
+    pub binary: bool,
+}
+
+/// The first bytes of text that tell whether an input looks binary.
+pub const HEAD: usize = 64 << 10;
+
+/// What a file skipped by [`looks_binary`] is said to have done, in messages.
+pub const LOOKS_BINARY: &str = "looked binary (a NUL byte near the start)";
+
+/// Whether `head`, the first bytes of an input's text, look binary: a NUL byte among the first
+/// [`HEAD`]. (Text in UTF-16 with a byte-order mark is decoded first, so only UTF-16 without one is
+/// taken for binary.)
+pub fn looks_binary(head: &[u8]) -> bool {
+    memchr(0, &head[..head.len().min(HEAD)]).is_some()
 }
 
 /// How a file must be read, from its first bytes.
@@ -65,23 +84,19 @@ pub struct Done {
 pub enum Layout {
     /// Plain bytes (UTF-8, or anything without a UTF-16 BOM): can be split into segments.
     Plain,
+    /// Plain bytes that look binary ([`looks_binary`]): split only when named on the command line.
+    Binary,
     /// Gzip, or UTF-16 with a BOM: read as a stream.
     Stream,
 }
 
 /// Reads the first bytes of a file to tell how it must be read.
 pub fn layout(path: &std::path::Path) -> io::Result<Layout> {
-    let mut head = [0u8; 2];
-    let mut f = File::open(path)?;
-    let mut n = 0;
-    while n < 2 {
-        match f.read(&mut head[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(match &head[..n] {
-        [0x1f, 0x8b] | [0xff, 0xfe] | [0xfe, 0xff] => Layout::Stream,
+    let mut head = Vec::with_capacity(HEAD);
+    File::open(path)?.take(HEAD as u64).read_to_end(&mut head)?;
+    Ok(match head.get(..2) {
+        Some([0x1f, 0x8b] | [0xff, 0xfe] | [0xfe, 0xff]) => Layout::Stream,
+        _ if looks_binary(&head) => Layout::Binary,
         _ => Layout::Plain,
     })
 }
@@ -106,24 +121,29 @@ pub const SAMPLE: usize = 1 << 20;
 /// to tune the filter to what it will read. Files that cannot be read add nothing (their jobs report
 /// them); standard input and anything but regular files (a named pipe) are never read ahead.
 pub fn sample(inputs: &[Input]) -> Vec<u8> {
-    let files: Vec<&PathBuf> = inputs
+    let files: Vec<(&PathBuf, bool)> = inputs
         .iter()
         .filter_map(|i| match &i.source {
-            Source::File(path) => Some(path),
+            Source::File(path) => Some((path, i.skip_binary)),
             Source::Stdin => None,
         })
         .take(16)
         .collect();
     let share = (SAMPLE / files.len().max(1)) as u64;
     let mut out = Vec::new();
-    for path in &files {
+    for (path, skip_binary) in files {
         let Ok(file) = File::open(path) else { continue };
         if !file.metadata().is_ok_and(|m| m.is_file()) {
             continue;
         }
         if let Ok(reader) = decoded(file) {
+            let start = out.len();
             // A read error only ends this file's share early.
             let _ = reader.take(share).read_to_end(&mut out);
+            // A file the scan will skip is not what it will read.
+            if skip_binary && looks_binary(&out[start..]) {
+                out.truncate(start);
+            }
         }
     }
     out
@@ -163,27 +183,29 @@ impl Scanner {
                 let context = self.context_before(&mut file, start)?;
                 file.seek(SeekFrom::Start(start))?;
                 let reader = Counted { inner: file.take(end - start), progress };
-                self.read_blocks(reader, context, cancel, emit)
+                self.read_blocks(reader, context, false, cancel, emit)
             }
             (Source::File(path), None) => {
                 let file = File::open(path)?;
-                self.read_stream(Counted { inner: file, progress }, cancel, emit)
+                self.read_stream(Counted { inner: file, progress }, input.skip_binary, cancel, emit)
             }
             (Source::Stdin, _) => {
                 let stdin = io::stdin().lock();
-                self.read_stream(Counted { inner: stdin, progress }, cancel, emit)
+                self.read_stream(Counted { inner: stdin, progress }, false, cancel, emit)
             }
         }
     }
 
-    /// A whole input, decompressed and decoded as it is read.
+    /// A whole input, decompressed and decoded as it is read; skipped when `skip_binary` and it looks
+    /// binary.
     fn read_stream(
         &self,
         reader: impl Read,
+        skip_binary: bool,
         cancel: &AtomicBool,
         emit: &mut dyn FnMut(Vec<LineMatch>),
     ) -> io::Result<Done> {
-        self.read_blocks(decoded(reader)?, (Vec::new(), 0), cancel, emit)
+        self.read_blocks(decoded(reader)?, (Vec::new(), 0), skip_binary, cancel, emit)
     }
 
     /// The last lines before byte `start` of `file` (which is at a line start), with their count.
@@ -218,11 +240,13 @@ impl Scanner {
         Ok((bytes, lines))
     }
 
-    /// Reads `reader` in blocks of whole lines after `context` (lines, count) and scans each.
+    /// Reads `reader` in blocks of whole lines after `context` (lines, count) and scans each; or, when
+    /// `skip_binary` and its first [`HEAD`] bytes look binary, reads only those.
     fn read_blocks(
         &self,
         mut reader: impl Read,
         context: (Vec<u8>, usize),
+        mut skip_binary: bool,
         cancel: &AtomicBool,
         emit: &mut dyn FnMut(Vec<LineMatch>),
     ) -> io::Result<Done> {
@@ -241,6 +265,15 @@ impl Scanner {
             eof = n == 0 && room > 0;
             done.bytes += n as u64;
             filled += n;
+            if skip_binary {
+                if filled < HEAD && !eof {
+                    continue;
+                }
+                if looks_binary(&buf[..filled]) {
+                    return Ok(Done { binary: true, ..Done::default() });
+                }
+                skip_binary = false;
+            }
             let end = match memrchr(b'\n', &buf[ctx..filled]) {
                 _ if eof => filled,
                 Some(i) => ctx + i + 1,
@@ -344,5 +377,42 @@ fn boundary(file: &mut File, at: u64, size: u64) -> io::Result<u64> {
             return Ok(pos + i as u64 + 1);
         }
         pos += n as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: PathBuf, skip_binary: bool) -> Input {
+        Input { name: path.display().to_string(), source: Source::File(path), size: None, skip_binary }
+    }
+
+    #[test]
+    fn the_sample_leaves_out_files_the_scan_skips_as_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let (text, binary) = (dir.path().join("app.log"), dir.path().join("core.dmp"));
+        std::fs::write(&text, "service started\n").unwrap();
+        std::fs::write(&binary, b"MDMP\0\0 strings of a dump\n").unwrap();
+        let found = sample(&[input(text.clone(), true), input(binary.clone(), true)]);
+        assert_eq!(found, b"service started\n");
+        let named = sample(&[input(text, false), input(binary, false)]);
+        assert_eq!(named, b"service started\nMDMP\0\0 strings of a dump\n");
+    }
+
+    #[test]
+    fn a_file_looks_binary_by_a_nul_byte_in_its_head_unless_it_starts_as_a_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout_of = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            layout(&path).unwrap()
+        };
+        assert_eq!(layout_of("a.log", b"plain text\n"), Layout::Plain);
+        assert_eq!(layout_of("b.dmp", b"MDMP\0\0"), Layout::Binary);
+        assert_eq!(layout_of("c.log", &[b"x".repeat(HEAD), b"\0".to_vec()].concat()), Layout::Plain);
+        assert_eq!(layout_of("d.log", &[0xff, 0xfe, b'a', 0]), Layout::Stream);
+        assert_eq!(layout_of("e.gz", &[0x1f, 0x8b, 8, 0]), Layout::Stream);
+        assert_eq!(layout_of("f.log", b""), Layout::Plain);
     }
 }

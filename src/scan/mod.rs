@@ -46,6 +46,8 @@ pub enum Event {
     Match { input: usize, line: u64, rule: usize, text: String },
     /// An input that could not be read (the rest are still scanned).
     Failed { input: usize, message: String },
+    /// An input found in a folder that looked binary, and was not scanned ([`Input::skip_binary`]).
+    Skipped { input: usize },
 }
 
 /// Shared with the caller while a scan runs.
@@ -67,6 +69,8 @@ pub struct Totals {
     pub lines: u64,
     /// Lines on which some rule was found.
     pub matched_lines: u64,
+    /// Inputs found in folders that looked binary, and were not scanned.
+    pub skipped: u64,
 }
 
 impl Scanner {
@@ -95,6 +99,8 @@ impl Scanner {
                 // A file that cannot be opened here fails as one job, with its message, when it is run.
                 (Source::File(path), Some(size)) if size > job::SEGMENT => match job::layout(path) {
                     Ok(job::Layout::Plain) => size.div_ceil(job::SEGMENT),
+                    // Named, it is scanned as text whatever it holds; else its one job skips it.
+                    Ok(job::Layout::Binary) if !input.skip_binary => size.div_ceil(job::SEGMENT),
                     _ => 0,
                 },
                 _ => 0,
@@ -195,6 +201,8 @@ struct Order {
     base: u64,
     /// Whether the current input failed (its later segments are then not counted as read).
     failed: bool,
+    /// Whether the current input was skipped as binary.
+    skipped: bool,
     last_matched: Option<(usize, u64)>,
     totals: Totals,
 }
@@ -207,6 +215,7 @@ impl Order {
             next: 0,
             base: 0,
             failed: false,
+            skipped: false,
             last_matched: None,
             totals: Totals::default(),
         }
@@ -220,6 +229,11 @@ impl Order {
             for message in std::mem::take(&mut self.held[j]) {
                 match message {
                     Message::Block(matches) => self.emit(j, matches, sink),
+                    Message::Done(done) if done.binary => {
+                        sink(Event::Skipped { input: self.input_of[j] });
+                        self.skipped = true;
+                        finished = true;
+                    }
                     Message::Done(done) => {
                         self.base += done.lines;
                         self.totals.lines += done.lines;
@@ -241,11 +255,14 @@ impl Order {
             self.next += 1;
             let same_input = self.input_of.get(self.next) == Some(&self.input_of[j]);
             if !same_input {
-                if !self.failed {
+                if self.skipped {
+                    self.totals.skipped += 1;
+                } else if !self.failed {
                     self.totals.files += 1;
                 }
                 self.base = 0;
                 self.failed = false;
+                self.skipped = false;
             }
         }
     }

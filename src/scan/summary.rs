@@ -81,6 +81,8 @@ pub struct ScanReport {
     pub stats: Stats,
     /// Inputs that could not be read.
     pub errors: Vec<ScanError>,
+    /// Files found in folders that looked binary, and were not scanned.
+    pub skipped: Vec<String>,
 }
 
 /// One rule found by a scan.
@@ -128,7 +130,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 impl ScanReport {
     /// The report for `groups` of rules in `set`.
-    pub fn new(set: &CompiledSet, groups: Vec<Group>, stats: Stats, errors: Vec<ScanError>) -> ScanReport {
+    pub fn new(
+        set: &CompiledSet,
+        groups: Vec<Group>,
+        stats: Stats,
+        errors: Vec<ScanError>,
+        skipped: Vec<String>,
+    ) -> ScanReport {
         let findings = groups
             .into_iter()
             .map(|g| {
@@ -145,7 +153,7 @@ impl ScanReport {
                 }
             })
             .collect();
-        ScanReport { schema_version: SCHEMA_VERSION, findings, stats, errors }
+        ScanReport { schema_version: SCHEMA_VERSION, findings, stats, errors, skipped }
     }
 }
 
