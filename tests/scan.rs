@@ -167,6 +167,40 @@ fn sarif_is_valid_2_1_0_with_rules_and_locations() {
     for r in run["results"].as_array().unwrap() {
         assert!(r["message"]["text"].as_str().unwrap().contains("matching line"));
     }
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    assert!(run["invocations"][0].get("toolExecutionNotifications").is_none());
+}
+
+#[test]
+fn sarif_notifies_of_inputs_not_read_and_binary_files_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write(&logs, "app.log", sample_log().as_bytes());
+    write(&logs, "core.dmp", format!("MDMP\0\0{OWA}\n").as_bytes());
+    let missing = dir.path().join("gone.log");
+    let out = kbx().args(["scan", "--format", "sarif"]).arg(&missing).arg(&logs).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let sarif: serde_sarif::sarif::Sarif = serde_json::from_slice(&out.stdout).unwrap();
+    let invocation = &sarif.runs[0].invocations.as_ref().unwrap()[0];
+    assert!(!invocation.execution_successful);
+    let notes: Vec<(String, String, String)> = invocation
+        .tool_execution_notifications
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let at = n.locations.as_ref().unwrap()[0].physical_location.as_ref().unwrap();
+            let uri = at.artifact_location.as_ref().unwrap().uri.clone().unwrap();
+            (n.level.as_ref().unwrap().as_str().unwrap().to_string(), uri, n.message.text.clone().unwrap())
+        })
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(notes[0].0, "error");
+    assert!(notes[0].1.ends_with("gone.log") && notes[0].2.contains("no such file or folder"), "{notes:?}");
+    assert_eq!(notes[1].0, "note");
+    assert!(notes[1].1.ends_with("core.dmp") && notes[1].2.contains("looked binary"), "{notes:?}");
+    // The finding from app.log is still there.
+    assert_eq!(sarif.runs[0].results.as_ref().unwrap().len(), 3);
 }
 
 #[test]

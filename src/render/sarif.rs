@@ -1,13 +1,14 @@
 //! SARIF 2.1.0 for code-scanning dashboards, built from serde-sarif's types (generated from the
 //! specification's schema): each rule found is a `reportingDescriptor` whose `helpUri` is its KB article,
-//! each matching line a `result` located by file and line.
+//! each matching line a `result` located by file and line. The run's `invocation` says whether every input
+//! was read, with a notification for each one that was not (an error) or was skipped as binary (a note).
 
 use std::io;
 
 use serde_sarif::sarif::{
-    ArtifactContent, ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
-    ToolComponent,
+    ArtifactContent, ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use super::plural;
@@ -90,10 +91,47 @@ pub fn write<W: io::Write>(mut out: W, report: &ScanReport) -> io::Result<()> {
         .information_uri("https://support.microsoft.com/")
         .rules(rules)
         .build();
-    let run = Run::builder().tool(Tool::builder().driver(driver).build()).results(results).build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .invocations(vec![invocation(report)])
+        .results(results)
+        .build();
     let sarif = Sarif::builder().schema(SCHEMA).version(serde_json::json!("2.1.0")).runs(vec![run]).build();
     serde_json::to_writer_pretty(&mut out, &sarif)?;
     writeln!(out)
+}
+
+/// The run's invocation: successful when every input was read; a notification for each input that was
+/// not (level `error`) or that was skipped as binary (level `note`), located at the input.
+fn invocation(report: &ScanReport) -> Invocation {
+    let at = |path: &str| {
+        Location::builder()
+            .physical_location(
+                PhysicalLocation::builder()
+                    .artifact_location(ArtifactLocation::builder().uri(uri(path)).build())
+                    .build(),
+            )
+            .build()
+    };
+    let notify = |level: &str, path: &str, text: String| {
+        Notification::builder()
+            .level(serde_json::json!(level))
+            .message(Message::builder().text(text).build())
+            .locations(vec![at(path)])
+            .build()
+    };
+    let notifications: Vec<Notification> = (report.errors.iter())
+        .map(|e| notify("error", &e.path, e.message.clone()))
+        .chain(report.skipped.iter().map(|path| {
+            notify("note", path, format!("{path}: {}; not scanned", crate::scan::job::LOOKS_BINARY))
+        }))
+        .collect();
+    let invocation = Invocation::builder().execution_successful(report.errors.is_empty());
+    if notifications.is_empty() {
+        invocation.build()
+    } else {
+        invocation.tool_execution_notifications(notifications).build()
+    }
 }
 
 #[cfg(test)]
