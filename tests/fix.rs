@@ -5,6 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
+#[path = "windows/start.rs"]
+mod start;
+
 /// The `kbx` binary with a fixed, plain environment (no colour, fixed width, no terminal).
 fn kbx() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kbx"));
@@ -14,7 +17,7 @@ fn kbx() -> Command {
 
 /// Runs kbx and returns (exit code, stdout, stderr).
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("kbx runs");
+    let out = start::output(cmd);
     (
         out.status.code().expect("kbx exits with a code"),
         String::from_utf8(out.stdout).expect("stdout is UTF-8"),

@@ -16,6 +16,9 @@ use kbx::fix::{
 use kbx::rule::action::WinPath;
 use kbx::rule::load::{Sources, load};
 
+#[path = "windows/start.rs"]
+mod start;
+
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Says yes to everything and keeps nothing: the tests read the run's records.
@@ -267,12 +270,12 @@ fn the_command_line_applies_a_fix() {
     );
     let (dir, _) = plan_from("wine-cli", &rule("wine-cli", &steps));
     let state = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kbx"))
-        .args(["fix", "wine-cli", "--apply", "--yes", "--no-builtin", "--rules"])
-        .arg(dir.path())
-        .env("KBX_STATE_DIR", state.path())
-        .output()
-        .unwrap();
+    let out = start::output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_kbx"))
+            .args(["fix", "wine-cli", "--apply", "--yes", "--no-builtin", "--rules"])
+            .arg(dir.path())
+            .env("KBX_STATE_DIR", state.path()),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(r"step 1: done: ") && stdout.contains("Done: every step"), "{stdout}");
