@@ -138,16 +138,26 @@ fn a_dash_reads_standard_input() {
 }
 
 #[test]
-fn utf16_files_with_a_bom_are_decoded() {
+fn utf16_files_with_a_bom_or_without_one_are_decoded() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, le) in [("le.txt", true), ("be.txt", false)] {
-        let mut bytes = if le { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
+    for (name, le, bom) in [
+        ("le.txt", true, true),
+        ("be.txt", false, true),
+        ("le-nobom.txt", true, false),
+        ("be-nobom.txt", false, false),
+    ] {
+        let mut bytes = match (bom, le) {
+            (false, _) => vec![],
+            (true, true) => vec![0xFF, 0xFE],
+            (true, false) => vec![0xFE, 0xFF],
+        };
         for u in format!("12:00 w3wp {OWA}\r\n").encode_utf16() {
             bytes.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
         }
         let path = dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        assert_eq!(first_kb(&["--file", path.to_str().unwrap()], None), "Q293218");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(first_kb(&["--file", path.to_str().unwrap()], None), "Q293218", "{name}");
+        assert_eq!(first_kb(&[], Some(&bytes)), "Q293218", "{name} on standard input");
     }
 }
 

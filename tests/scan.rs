@@ -216,9 +216,18 @@ fn encodings_compression_and_line_endings_give_the_same_findings() {
     let gz = gz.finish().unwrap();
     let crlf = text.replace('\n', "\r\n");
     let bom8: Vec<u8> = [0xef, 0xbb, 0xbf].into_iter().chain(text.bytes()).collect();
+    // UTF-16 without a byte-order mark, as some Windows tools write it, plain and gzipped.
+    let unmarked_le = utf16le[2..].to_vec();
+    let unmarked_be = utf16be[2..].to_vec();
+    let mut unmarked_gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    unmarked_gz.write_all(&unmarked_le).unwrap();
+    let unmarked_gz = unmarked_gz.finish().unwrap();
     for (name, bytes) in [
         ("le.log", utf16le),
         ("be.log", utf16be),
+        ("unmarked-le.log", unmarked_le),
+        ("unmarked-be.log", unmarked_be),
+        ("unmarked-le.log.gz", unmarked_gz),
         ("app.log.gz", gz),
         ("crlf.log", crlf.into_bytes()),
         ("bom.log", bom8),
@@ -292,12 +301,15 @@ fn binary_files_found_in_folders_are_skipped_and_named_ones_scanned() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&dump).unwrap();
     write(&logs, "old/w3wp.dmp.gz", &gz.finish().unwrap());
-    // Text: UTF-16 with a BOM (NUL bytes until decoded), and a log whose first NUL comes late.
+    // Text: UTF-16 with a BOM and without one (NUL bytes until decoded), and a log whose first NUL
+    // comes late.
     let utf16: Vec<u8> = [0xff, 0xfe]
         .into_iter()
         .chain(format!("{OWA}\n").encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
     write(&logs, "le.log", &utf16);
+    let unmarked: Vec<u8> = format!("{OWA}\n").encode_utf16().flat_map(u16::to_be_bytes).collect();
+    write(&logs, "be.log", &unmarked);
     let late = format!("{}\0\n{OWA}\n", "x".repeat(70_000));
     write(&logs, "late.log", late.as_bytes());
     // Over one segment, so that it would be split if it were scanned.
@@ -312,7 +324,7 @@ fn binary_files_found_in_folders_are_skipped_and_named_ones_scanned() {
     let out = kbx().args(["scan", "--format", "json"]).arg(&logs).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["stats"]["files"], 3, "app.log, late.log, le.log");
+    assert_eq!(report["stats"]["files"], 4, "app.log, be.log, late.log, le.log");
     assert_eq!(report["stats"]["skipped"], 3);
     let skipped: Vec<&str> =
         report["skipped"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
@@ -322,8 +334,8 @@ fn binary_files_found_in_folders_are_skipped_and_named_ones_scanned() {
         ["big.bin", "w3wp.dmp.gz", "w3wp.dmp"],
         "in input order"
     );
-    // Two in app.log, one each in late.log and le.log; none from the binary files.
-    assert_eq!(findings(&report)[0], ("Q293218".to_string(), 4, 2, 1));
+    // Two in app.log, one each in be.log, late.log and le.log; none from the binary files.
+    assert_eq!(findings(&report)[0], ("Q293218".to_string(), 5, 2, 1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains("3 files found in folders looked binary") && stderr.contains("w3wp.dmp"),

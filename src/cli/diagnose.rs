@@ -24,7 +24,7 @@ pub(crate) struct DiagnoseArgs {
     /// The error text; several words are joined with spaces. Read from standard input when absent or `-`.
     #[arg(value_name = "TEXT", allow_hyphen_values = true)]
     text: Vec<String>,
-    /// Read the text from a file (UTF-8, or UTF-16 with a byte-order mark).
+    /// Read the text from a file (UTF-8, or UTF-16 with a byte-order mark or without one).
     #[arg(long, value_name = "PATH", conflicts_with = "text")]
     file: Option<PathBuf>,
     /// Diagnose many pastes: a JSON Lines file of {"id", "text"}; writes one {"id", "matches"} line each.

@@ -27,7 +27,7 @@ pub(crate) enum Format {
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
     /// Log files or folders (searched recursively); `-` or nothing reads standard input. Gzip and
-    /// UTF-16 with a byte-order mark are read as they are.
+    /// UTF-16 (with a byte-order mark or without one) are read as they are.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Output format: jsonl writes each matching line the moment it is read.

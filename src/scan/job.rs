@@ -2,7 +2,7 @@
 //!
 //! A plain file larger than [`SEGMENT`] is cut into segments at line breaks so that several cores scan it;
 //! each segment starts with the few lines before it as context. Anything that must be decoded as it is
-//! read (gzip, UTF-16 with a BOM, standard input) is one job, read as a stream. A line longer than the
+//! read (gzip, UTF-16, standard input) is one job, read as a stream. A line longer than the
 //! buffer is scanned in pieces that keep its line number.
 
 use std::fs::File;
@@ -16,6 +16,7 @@ use memchr::{memchr, memrchr};
 
 use super::Scanner;
 use super::block::{Block, CONTEXT_WINDOWS, LineMatch, State};
+use crate::input::{Utf16, utf16_unmarked};
 
 /// Plain files are split into segments of this size for the cores to share.
 pub const SEGMENT: u64 = 16 << 20;
@@ -73,8 +74,8 @@ pub const HEAD: usize = 64 << 10;
 pub const LOOKS_BINARY: &str = "looked binary (a NUL byte near the start)";
 
 /// Whether `head`, the first bytes of an input's text, look binary: a NUL byte among the first
-/// [`HEAD`]. (Text in UTF-16 with a byte-order mark is decoded first, so only UTF-16 without one is
-/// taken for binary.)
+/// [`HEAD`]. (Text in UTF-16 is decoded first, with a byte-order mark or without one
+/// ([`utf16_unmarked`]), so its NUL bytes do not count.)
 pub fn looks_binary(head: &[u8]) -> bool {
     memchr(0, &head[..head.len().min(HEAD)]).is_some()
 }
@@ -82,11 +83,11 @@ pub fn looks_binary(head: &[u8]) -> bool {
 /// How a file must be read, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
-    /// Plain bytes (UTF-8, or anything without a UTF-16 BOM): can be split into segments.
+    /// Plain bytes (UTF-8, or anything not UTF-16): can be split into segments.
     Plain,
     /// Plain bytes that look binary ([`looks_binary`]): split only when named on the command line.
     Binary,
-    /// Gzip, or UTF-16 with a BOM: read as a stream.
+    /// Gzip, or UTF-16 (with a BOM, or without one by [`utf16_unmarked`]): read as a stream.
     Stream,
 }
 
@@ -96,22 +97,34 @@ pub fn layout(path: &std::path::Path) -> io::Result<Layout> {
     File::open(path)?.take(HEAD as u64).read_to_end(&mut head)?;
     Ok(match head.get(..2) {
         Some([0x1f, 0x8b] | [0xff, 0xfe] | [0xfe, 0xff]) => Layout::Stream,
+        _ if utf16_unmarked(&head).is_some() => Layout::Stream,
         _ if looks_binary(&head) => Layout::Binary,
         _ => Layout::Plain,
     })
 }
 
-/// `reader` decompressed (gzip, by its magic bytes) and decoded (UTF-16 with a BOM) to UTF-8 bytes;
+/// `reader` decompressed (gzip, by its magic bytes) and decoded (UTF-16, by its BOM or its NUL bytes) to
+/// UTF-8 bytes;
 /// anything else passes through as it is.
 fn decoded<'r>(reader: impl Read + 'r) -> io::Result<impl Read + 'r> {
     let mut reader = BufReader::with_capacity(READ, reader);
     let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let inner: Box<dyn Read + 'r> = if gzip {
+    let mut inner: Box<dyn BufRead + 'r> = if gzip {
         Box::new(BufReader::with_capacity(READ, MultiGzDecoder::new(reader)))
     } else {
         Box::new(reader)
     };
-    Ok(DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).utf8_passthru(true).build(inner))
+    // A byte-order mark, when there is one, wins over what the NUL bytes suggest.
+    let unmarked = utf16_unmarked(inner.fill_buf()?).map(|order| match order {
+        Utf16::Le => encoding_rs::UTF_16LE,
+        Utf16::Be => encoding_rs::UTF_16BE,
+    });
+    Ok(DecodeReaderBytesBuilder::new()
+        .encoding(unmarked)
+        .bom_sniffing(true)
+        .strip_bom(true)
+        .utf8_passthru(true)
+        .build(inner))
 }
 
 /// Most bytes of text [`sample`] takes.
@@ -414,5 +427,18 @@ mod tests {
         assert_eq!(layout_of("d.log", &[0xff, 0xfe, b'a', 0]), Layout::Stream);
         assert_eq!(layout_of("e.gz", &[0x1f, 0x8b, 8, 0]), Layout::Stream);
         assert_eq!(layout_of("f.log", b""), Layout::Plain);
+        // UTF-16 without a BOM: a stream to decode, not binary, and never cut at a raw 0x0A byte.
+        let unmarked: Vec<u8> =
+            "ok\nfailed to create MAPI.Session\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(layout_of("g.log", &unmarked), Layout::Stream);
+    }
+
+    #[test]
+    fn the_sample_is_decoded_text_even_from_utf16_without_a_bom() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let text = "Ошибка 1053: service did not start\r\n";
+        std::fs::write(&path, text.encode_utf16().flat_map(u16::to_be_bytes).collect::<Vec<u8>>()).unwrap();
+        assert_eq!(sample(&[input(path, true)]), text.as_bytes());
     }
 }
