@@ -17,7 +17,7 @@ pub(crate) struct NewArgs {
     /// Pre-fill the rule (status draft) and its kb record from this article file, in either archive form.
     #[arg(long, value_name = "PATH")]
     from: Option<PathBuf>,
-    /// The rule id (and file name). Default: kb-q<id>.
+    /// The rule id (and file name). Default: `kb-q<id>`.
     #[arg(long)]
     id: Option<String>,
     /// Where the rule file goes; its record goes to the nearest kb/ above this folder (else beside it).

@@ -1,9 +1,10 @@
 //! Bytes to text, the same way for both archive forms, so that both forms of an article read equal.
 //!
 //! The Markdown archive was made from the plain text by writing every byte that is not a TAB or printable
-//! ASCII as a marker like `<A0>`. [`to_marked`] brings either form's bytes to that marked text (raw bytes
-//! of a Text file become markers; valid UTF-8 keeps its characters), and [`unmark`] then decodes markers
-//! in one place: bytes 0x80–0xFF as Windows-1252 (a no-break space becomes a plain space), `<7F>` dropped.
+//! ASCII as a marker like `<A0>`. [`text_to_marked`] and [`markdown_to_marked`] bring either form's bytes
+//! to that marked text (raw bytes of a Text file become markers; valid UTF-8 keeps its characters), and
+//! [`unmark`] then decodes markers in one place: bytes 0x80–0xFF as Windows-1252 (a no-break space
+//! becomes a plain space), `<7F>` dropped.
 //!
 //! Marker-shaped text is ambiguous: the original articles also hold `<00>`, `<1C>`, `<03>` as literal
 //! text (NetBIOS name suffixes, 126 of the archive's 148 control-range `<XX>` are literal) and `<CD>`,
