@@ -46,6 +46,9 @@ fn expected_message(check: Check) -> &'static str {
         Check::NoExamples => "the rule has no `match` examples",
         Check::NoCounterExamples => "the rule has no `no_match` examples",
         Check::NoResolution => "the rule has no resolution steps",
+        Check::UnusedWaiver => {
+            "the waiver of `no-examples` for rule `widget-queue-stalled` waives nothing: `no-examples` finds nothing"
+        }
     }
 }
 
@@ -56,8 +59,16 @@ fn every_check_fails_its_own_fixture_and_nothing_else() {
         let dir = fixture(check);
         assert!(dir.is_dir(), "no fixture for check {check}: add tests/fixtures/lint/{check}/");
         let level = catalogue::entry(check).level;
-        let (code, out, err) =
-            run(kbx().current_dir(cwd.path()).args(["rules", "lint", "--format", "json"]).arg(&dir));
+        // The waiver fixture brings its own waiver file.
+        let config: Vec<PathBuf> = match check {
+            Check::UnusedWaiver => vec!["--config".into(), dir.join(".kbx-lint.yaml")],
+            _ => vec![],
+        };
+        let (code, out, err) = run(kbx()
+            .current_dir(cwd.path())
+            .args(["rules", "lint", "--format", "json"])
+            .args(&config)
+            .arg(&dir));
         let report: serde_json::Value =
             serde_json::from_str(&out).unwrap_or_else(|e| panic!("{check}: {e}\n{out}{err}"));
         let found: BTreeSet<&str> =
@@ -73,7 +84,7 @@ fn every_check_fails_its_own_fixture_and_nothing_else() {
         }
         assert_eq!(code, if level == Level::Error { 1 } else { 0 }, "{check}: exit code");
 
-        let (_, text, _) = run(kbx().current_dir(cwd.path()).args(["rules", "lint"]).arg(&dir));
+        let (_, text, _) = run(kbx().current_dir(cwd.path()).args(["rules", "lint"]).args(&config).arg(&dir));
         let first = text.lines().next().unwrap_or("");
         assert!(first.contains(&format!(": {}[{check}]: ", level.as_str())), "{check}: {first}");
         if let (Some(line), Some(col)) = (d["line"].as_u64(), d["column"].as_u64()) {

@@ -155,6 +155,13 @@ pub fn entry(check: Check) -> Entry {
         C::NoResolution => {
             (Hint, "A rule without resolution steps.", "Add the steps that fix the problem, in order.")
         }
+        C::UnusedWaiver => (
+            Warning,
+            "A waiver in the waiver file that waives nothing: the check finds nothing in the rule, or no \
+             rule of that id is among those linted. It would hide the check's findings if the rule regressed.",
+            "Remove the check from the rule's waivers (and the rule from the file when none is left); when \
+             the rule is in another folder, lint that folder too.",
+        ),
     };
     Entry { check, level, finds, fix }
 }

@@ -5,7 +5,7 @@
 pub mod catalogue;
 pub mod waivers;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -107,8 +107,19 @@ pub fn lint(sources: &Sources, waivers: &Waivers) -> LintReport {
     let mut summary =
         Summary { rules: knowledge.rules.len(), records: knowledge.records.len(), ..Summary::default() };
     let before = found.len();
-    found.retain(|d| !d.rule.as_deref().is_some_and(|r| waivers.waives(r, d.check)));
+    let mut used = BTreeSet::new();
+    found.retain(|d| match d.rule.as_deref() {
+        Some(rule) if waivers.waives(rule, d.check) => {
+            used.insert((rule.to_string(), d.check));
+            false
+        }
+        _ => true,
+    });
     summary.waived = before - found.len();
+    // A rule that failed to load has not been checked, so its waivers cannot be judged.
+    if sound {
+        found.extend(unused_waivers(waivers, &used, &knowledge));
+    }
     found.sort_by(|a, b| (&a.path, a.line, a.column, a.check).cmp(&(&b.path, b.line, b.column, b.check)));
     for d in &found {
         match d.level {
@@ -118,6 +129,29 @@ pub fn lint(sources: &Sources, waivers: &Waivers) -> LintReport {
         }
     }
     LintReport { schema_version: SCHEMA_VERSION, diagnostics: found, summary }
+}
+
+/// The waivers that left no finding out: their check found nothing in the rule, or the rule was not
+/// linted.
+fn unused_waivers(
+    waivers: &Waivers,
+    used: &BTreeSet<(String, Check)>,
+    knowledge: &Knowledge,
+) -> Vec<Diagnostic> {
+    let linted: BTreeSet<&str> = knowledge.rules.iter().map(|r| r.id.as_str()).collect();
+    waivers
+        .each()
+        .filter(|&(rule, check, _)| !used.contains(&(rule.to_string(), check)))
+        .map(|(rule, check, at)| {
+            let why = if linted.contains(rule) {
+                format!("`{check}` finds nothing in it")
+            } else {
+                format!("no rule `{rule}` is among those linted")
+            };
+            let message = format!("the waiver of `{check}` for rule `{rule}` waives nothing: {why}");
+            Diagnostic::new(Check::UnusedWaiver, waivers.path(), at, Some(rule.to_string()), message)
+        })
+        .collect()
 }
 
 /// A loader problem as a finding; its own help when it is particular, else the catalogue's fix.

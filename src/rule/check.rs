@@ -58,11 +58,13 @@ pub enum Check {
     NoCounterExamples,
     /// A rule without resolution steps.
     NoResolution,
+    /// A waiver that waives nothing.
+    UnusedWaiver,
 }
 
 impl Check {
     /// Every check, in catalogue order.
-    pub const ALL: [Check; 24] = [
+    pub const ALL: [Check; 25] = [
         Check::Unreadable,
         Check::Schema,
         Check::InvalidId,
@@ -87,6 +89,7 @@ impl Check {
         Check::NoExamples,
         Check::NoCounterExamples,
         Check::NoResolution,
+        Check::UnusedWaiver,
     ];
 
     /// The id as written in reports, docs and waivers.
@@ -116,6 +119,7 @@ impl Check {
             Check::NoExamples => "no-examples",
             Check::NoCounterExamples => "no-counter-examples",
             Check::NoResolution => "no-resolution",
+            Check::UnusedWaiver => "unused-waiver",
         }
     }
 
