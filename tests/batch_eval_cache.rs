@@ -134,6 +134,52 @@ fn the_cache_is_used_and_a_changed_file_invalidates_it() {
 }
 
 #[test]
+fn one_cache_serves_the_folder_however_it_is_spelt() {
+    let dir = pack(&[
+        ("rules/disk-full.yaml", &disk_rule("The store disk is full")),
+        ("kb/Q9.md", &kb_record("Q9")),
+    ]);
+    let (parent, name) = (dir.path().parent().unwrap(), dir.path().file_name().unwrap());
+    let cache_file = || {
+        let entries: Vec<_> = std::fs::read_dir(dir.path().join(".kbx-cache")).unwrap().flatten().collect();
+        assert_eq!(entries.len(), 1, "one compiled cache file");
+        (entries[0].file_name(), entries[0].metadata().unwrap().modified().unwrap())
+    };
+    // Compiled with a relative spelling, from the folder above the pack.
+    let relative = |command: &str, tail: &str| -> (i32, String, String) {
+        run(kbx()
+            .current_dir(parent)
+            .args([command, "--format", "json", "--no-builtin", "--rules"])
+            .arg(name)
+            .arg(tail))
+    };
+    let (code, out, err) = relative("diagnose", "the store disk is full");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["matches"][0]["kb"], "Q9");
+    let compiled = cache_file();
+    // Read back with other spellings, from elsewhere: the same cache file, not written again, and the
+    // rule file found from here (diagnose and show read it back for the report).
+    let spellings = [dir.path().to_path_buf(), dir.path().join("."), dir.path().join("rules").join("..")];
+    for spelt in spellings {
+        let (code, out, err) = run(kbx()
+            .current_dir("/")
+            .args(["diagnose", "--format", "json", "--no-builtin", "--rules"])
+            .arg(&spelt)
+            .arg("the store disk is full"));
+        assert_eq!(code, 0, "{}: {err}", spelt.display());
+        assert_eq!(json(&out)["matches"][0]["title"], "The disk is full", "{}", spelt.display());
+        let (code, out, err) =
+            run(kbx().current_dir("/").args(["show", "disk-full", "--no-builtin", "--rules"]).arg(&spelt));
+        assert_eq!(code, 0, "{}: {err}", spelt.display());
+        assert!(out.contains("The disk is full"), "{out}");
+        assert_eq!(cache_file(), compiled, "{} recompiled", spelt.display());
+    }
+    let (code, _, err) = relative("show", "disk-full");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(cache_file(), compiled);
+}
+
+#[test]
 fn a_broken_file_after_caching_is_reported() {
     let dir = pack(&[
         ("rules/disk-full.yaml", &disk_rule("The store disk is full")),
