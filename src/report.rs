@@ -1,11 +1,14 @@
 //! The stable output contract: what `diagnose` found, as plain data that every renderer (table, JSON,
 //! Markdown) reads. The JSON form of these types is documented field by field in [`crate::render::json`].
 
+use std::path::PathBuf;
+
 use serde::Serialize;
 
+use crate::engine::compiled::CompiledSet;
 use crate::engine::{Basis, Confidence, Finding};
 use crate::kb::KbRecord;
-use crate::rule::{Knowledge, Matcher, Rule};
+use crate::rule::{Matcher, Origin, Rule};
 
 /// Version of the JSON output; raised on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -146,18 +149,22 @@ pub struct RuleList {
 }
 
 impl RuleList {
-    pub fn new(knowledge: &Knowledge) -> RuleList {
-        let rules = knowledge
+    /// The rules of a compiled set (which the cache gives without reading a rule file).
+    pub fn new(set: &CompiledSet) -> RuleList {
+        let rules = set
             .rules
             .iter()
-            .map(|r| RuleSummary {
-                id: r.id.clone(),
-                kb: r.kb.clone(),
-                title: r.title.clone(),
-                severity: r.severity.as_str(),
-                status: r.status.as_str(),
-                symptoms: r.symptoms.len(),
-                source: r.origin.to_string(),
+            .map(|r| {
+                let path = PathBuf::from(&r.path);
+                RuleSummary {
+                    id: r.id.clone(),
+                    kb: r.kb.clone(),
+                    title: r.title.clone(),
+                    severity: r.severity.as_str(),
+                    status: r.status.as_str(),
+                    symptoms: r.symptoms.len(),
+                    source: if r.builtin { Origin::Builtin(path) } else { Origin::File(path) }.to_string(),
+                }
             })
             .collect();
         RuleList { schema_version: SCHEMA_VERSION, rules }

@@ -72,3 +72,34 @@ fn walk_yaml(dir: &std::path::Path) -> usize {
         )
         .sum()
 }
+
+#[test]
+fn rules_list_of_a_folder_comes_from_its_cache_and_sees_a_changed_file() {
+    let rule = |title: &str| {
+        format!(
+            "id: disk-full\ntitle: {title}\nkb: Q9\nseverity: high\nstatus: stable\nsymptoms:\n  - text: 'The store disk is full'\n  - code: '0x80070070'\n"
+        )
+    };
+    let dir = common::pack(&[
+        ("rules/disk-full.yaml", &rule("The disk is full")),
+        ("kb/Q9.md", &common::kb_record("Q9")),
+    ]);
+    let list = || {
+        let (code, out, err) =
+            run(kbx().args(["rules", "list", "--format", "json", "--no-builtin", "--rules"]).arg(dir.path()));
+        assert_eq!(code, 0, "{err}");
+        json(&out)["rules"].as_array().unwrap().clone()
+    };
+    let first = list();
+    assert!(dir.path().join(".kbx-cache").is_dir(), "the listing compiled and cached the folder");
+    let again = list();
+    assert_eq!(first, again, "served from the cache, the same list");
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0]["id"].as_str(), again[0]["symptoms"].as_u64()), (Some("disk-full"), Some(2)));
+    let source = dir.path().join("rules/disk-full.yaml");
+    assert_eq!(again[0]["source"].as_str(), source.to_str());
+    // A changed file is seen (the modification time moves).
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&source, rule("The store volume ran out of space")).unwrap();
+    assert_eq!(list()[0]["title"], "The store volume ran out of space");
+}

@@ -59,8 +59,7 @@ pub(crate) struct ListArgs {
 pub(crate) fn run(cmd: RulesCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         RulesCommand::List(args) => {
-            let knowledge = args.knowledge.load()?;
-            let list = RuleList::new(&knowledge);
+            let list = RuleList::new(&args.knowledge.load_compiled()?.set);
             with_stdout(|out| match args.format {
                 Format::Table => render::table::rule_list(out, &list, stdout_style()),
                 Format::Json => render::json::write(out, &list),
