@@ -155,6 +155,22 @@ fn shell_injection_in_an_action_is_refused_at_load() {
 }
 
 #[test]
+fn an_empty_string_in_multi_string_registry_data_is_refused() {
+    for data in [r"a\0\0b", r"\0a", r"a\0"] {
+        let set = format!(
+            "      registry_set: {{key: 'HKLM\\SOFTWARE\\Widget', value: Hosts, type: REG_MULTI_SZ, data: '{data}'}}\n    safety: caution\n"
+        );
+        let err = one(&format!("{HEAD}{STEP}{set}"));
+        assert!(
+            err.starts_with(&format!(
+                "<pack>/rules/r.yaml:11:7: resolution[0].action: REG_MULTI_SZ data `{data}` holds an empty string"
+            )) && err.contains("Leave it out"),
+            "{data}: {err}"
+        );
+    }
+}
+
+#[test]
 fn an_action_without_a_safety_level() {
     let err = one(&format!("{HEAD}{STEP}      service_restart: W3SVC\n"));
     assert!(

@@ -123,6 +123,8 @@ pub fn wanted_data(kind: RegistryType, data: &str) -> Option<RegData> {
     Some(match kind {
         RegistryType::Sz => RegData::Sz(data.to_string()),
         RegistryType::ExpandSz => RegData::ExpandSz(data.to_string()),
+        // `''` is the empty list (the loader refuses empty strings inside one).
+        RegistryType::MultiSz if data.is_empty() => RegData::MultiSz(Vec::new()),
         RegistryType::MultiSz => RegData::MultiSz(data.split("\\0").map(str::to_string).collect()),
         RegistryType::Dword => RegData::Dword(u32::try_from(number()?).ok()?),
         RegistryType::Qword => RegData::Qword(number()?),
@@ -252,6 +254,7 @@ mod tests {
             wanted_data(RegistryType::MultiSz, r"a\0b"),
             Some(RegData::MultiSz(vec!["a".into(), "b".into()]))
         );
+        assert_eq!(wanted_data(RegistryType::MultiSz, ""), Some(RegData::MultiSz(Vec::new())));
     }
 
     #[test]

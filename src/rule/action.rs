@@ -406,6 +406,13 @@ impl<'de> Deserialize<'de> for RegistryValue {
                 raw.kind.as_str()
             )));
         }
+        if raw.kind == RegistryType::MultiSz && !data.is_empty() && data.split("\\0").any(str::is_empty) {
+            return Err(serde::de::Error::custom(format!(
+                "REG_MULTI_SZ data `{data}` holds an empty string (a `\\0` at the start or the end, or `\\0\\0`), \
+                 which the registry cannot keep: an empty string ends the list. Leave it out (`''` is the empty \
+                 list)"
+            )));
+        }
         Ok(RegistryValue { key: raw.key, value: raw.value, kind: raw.kind, data })
     }
 }
