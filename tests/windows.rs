@@ -86,7 +86,7 @@ fn outcomes(run: &kbx::fix::Run) -> Vec<(usize, Outcome)> {
 
 fn fresh_key(sys: &mut WindowsSystem, name: &str) -> String {
     let key = format!(r"HKLM\Software\kbx-wine-test\{name}");
-    for value in ["Mode", "Threads"] {
+    for value in ["Mode", "Threads", "Hosts"] {
         sys.registry_delete(&key, value).unwrap();
     }
     let _ = sys.registry_delete_empty_key(&key);
@@ -170,6 +170,24 @@ fn a_registry_change_that_succeeds_stays_and_a_second_run_is_a_no_op() {
     let (second, _, _s2) = run(&plan, &mut sys);
     assert_eq!(outcomes(&second), [(1, Outcome::Already)]);
     fresh_key(&mut sys, "keep");
+}
+
+#[test]
+fn a_multi_string_value_and_the_empty_list_are_written_and_verified() {
+    let mut sys = WindowsSystem;
+    let key = fresh_key(&mut sys, "multi");
+    for (data, want) in [(r"a\0b", vec!["a".to_string(), "b".to_string()]), ("", vec![])] {
+        let steps = format!(
+            "  - text: Set the hosts.\n    action:\n      registry_set: {{key: '{key}', value: Hosts, type: REG_MULTI_SZ, data: '{data}'}}\n    safety: safe\n"
+        );
+        let (_dir, plan) = plan_from("wine-registry-multi", &rule("wine-registry-multi", &steps));
+        let (first, _, _s1) = run(&plan, &mut sys);
+        assert_eq!(outcomes(&first), [(1, Outcome::Done)], "{data}: {:#?}", first.records);
+        assert_eq!(sys.registry_read(&key, "Hosts").unwrap(), Some(RegData::MultiSz(want)), "{data}");
+        let (second, _, _s2) = run(&plan, &mut sys);
+        assert_eq!(outcomes(&second), [(1, Outcome::Already)], "{data}: {:#?}", second.records);
+    }
+    fresh_key(&mut sys, "multi");
 }
 
 #[test]
